@@ -1,0 +1,45 @@
+# Shared helpers for the provisioning scripts. Source it; do not run it.
+# Everything these scripts download or build is cached outside the checkout,
+# so a second run takes seconds.
+
+set -euo pipefail
+
+CACHE_DIR="${DAPR_LOGISTICS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dapr-logistics}"
+DAPR_HOME="${DAPR_RUNTIME_PATH:-$HOME}/.dapr"
+DAPR_VERSION="1.18.3"
+ROOT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+
+say() { printf '[provision] %s\n' "$*" >&2; }
+die() { printf '[provision] error: %s\n' "$*" >&2; exit 1; }
+
+have() { command -v "$1" >/dev/null 2>&1; }
+
+# Installs Debian packages when the named command is missing; explains what to
+# do where apt-get is not usable (another distribution, or not root).
+need_package() {
+  local cmd="$1"; shift
+  have "$cmd" && return 0
+  if have apt-get && [ "$(id -u)" = 0 ]; then
+    say "installing $* (for $cmd) from the distribution's packages"
+    if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null 2>"$CACHE_DIR/apt.err"; then
+      DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null 2>&1 || true
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null 2>"$CACHE_DIR/apt.err" \
+        || die "could not install $* ($(tail -1 "$CACHE_DIR/apt.err")); install it and run again"
+    fi
+  else
+    die "$cmd is missing: install the package '$*' (or put $cmd on PATH) and run again"
+  fi
+  have "$cmd" || die "$cmd still missing after installing $*"
+}
+
+# Waits until a TCP port on 127.0.0.1 accepts connections, for at most $2 s.
+wait_port() {
+  local port="$1" seconds="${2:-30}" name="${3:-port $1}"
+  local deadline=$((SECONDS + seconds))
+  until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+    [ "$SECONDS" -lt "$deadline" ] || die "$name did not open 127.0.0.1:$port within ${seconds}s"
+    sleep 0.2
+  done
+}
+
+mkdir -p "$CACHE_DIR"

@@ -1,0 +1,100 @@
+/**
+ * The ports through which services reach infrastructure. Services and their
+ * tests depend on these interfaces only; adapters.ts implements them over the
+ * Dapr sidecar, and unit tests pass fakes.
+ */
+
+/** A stored value with the ETag that guards its next write. */
+export interface StateEntry<T> {
+  key: string;
+  value: T;
+  etag: string;
+}
+
+export interface SaveOptions {
+  /** Write only if the stored ETag still matches (first-write-wins). */
+  etag?: string;
+  /** With no etag: write only if the key does not exist yet. */
+  onlyIfAbsent?: boolean;
+  /** Component metadata, such as ttlInSeconds. */
+  metadata?: Record<string, string>;
+}
+
+export type StateOperation =
+  | ({ operation: "upsert"; key: string; value: unknown } & SaveOptions)
+  | { operation: "delete"; key: string; etag?: string };
+
+/** Transactional key-value state with optimistic concurrency. */
+export interface StateStore {
+  get<T>(key: string): Promise<StateEntry<T> | undefined>;
+  /** The entries that exist, in the order of `keys`. */
+  getMany<T>(keys: string[]): Promise<StateEntry<T>[]>;
+  /** Throws EtagMismatchError when the write loses a race. */
+  save(key: string, value: unknown, options?: SaveOptions): Promise<void>;
+  delete(key: string, options?: { etag?: string }): Promise<void>;
+  /** All operations or none; throws EtagMismatchError when one loses a race. */
+  transact(operations: StateOperation[], metadata?: Record<string, string>): Promise<void>;
+}
+
+/** A state store whose transactions also publish events (Dapr's outbox). */
+export interface OutboxStore extends StateStore {
+  /**
+   * Writes `operations` and publishes `event` for the upsert of `event.key` in
+   * one transaction: the event leaves only if the state is written.
+   */
+  transactWithEvent(operations: StateOperation[], event: OutboxEvent): Promise<void>;
+}
+
+/** An event published through the outbox of a state transaction. */
+export interface OutboxEvent {
+  /** The upserted key whose write the event announces. */
+  key: string;
+  /** The CloudEvent type, such as order.created. */
+  type: string;
+  data: unknown;
+}
+
+export interface PublishOptions {
+  /** The CloudEvent id; publishing the same id again is a duplicate. */
+  id?: string;
+}
+
+/** Publishes CloudEvents to topics of the pub/sub component. */
+export interface EventPublisher {
+  publish(topic: string, type: string, data: unknown, options?: PublishOptions): Promise<void>;
+}
+
+export interface InvokeRequest {
+  method: string;
+  /** Path and query on the target app, such as `orders/42?x=1`. */
+  path: string;
+  headers?: Record<string, string>;
+  body?: string | Uint8Array;
+}
+
+export interface InvokeResponse {
+  status: number;
+  headers: Headers;
+  body: Uint8Array;
+}
+
+/** Calls another app through service invocation; answers any status as is. */
+export interface ServiceInvoker {
+  invoke(appId: string, request: InvokeRequest): Promise<InvokeResponse>;
+}
+
+/** Reads secrets from a secret store component. */
+export interface SecretReader {
+  get(store: string, name: string): Promise<Record<string, string>>;
+}
+
+/** Sends data to an output binding. */
+export interface OutputBinding {
+  send(binding: string, operation: string, data: unknown, metadata?: Record<string, string>): Promise<unknown>;
+}
+
+/** The sidecar itself. */
+export interface SidecarHealth {
+  /** Resolves when the sidecar is healthy; throws DaprError otherwise. */
+  check(): Promise<void>;
+}

@@ -1,0 +1,53 @@
+/**
+ * Request validation against JSON Schemas (draft 2020-12, as OpenAPI 3.1
+ * uses), so the same schema objects can describe the API. A failure is a 422
+ * problem with one entry per bad field, named as the client wrote it
+ * (`items[0].quantity`).
+ */
+import { Ajv2020 } from "ajv/dist/2020.js";
+import type { ErrorObject } from "ajv";
+import addFormats from "ajv-formats";
+import type { FieldError } from "./errors.ts";
+import { validationProblem } from "./errors.ts";
+
+export type JsonSchema = Record<string, unknown>;
+
+const ajv = new Ajv2020({ allErrors: true, strict: true, coerceTypes: false });
+// ajv-formats is CommonJS: its default export arrives as module or as function.
+const applyFormats = ((addFormats as unknown as { default?: unknown }).default ?? addFormats) as (a: Ajv2020, f: string[]) => void;
+applyFormats(ajv, ["email", "date-time", "uuid"]);
+
+function fieldName(instancePath: string): string {
+  return instancePath
+    .split("/")
+    .slice(1)
+    .map((part) => part.replace(/~1/g, "/").replace(/~0/g, "~"))
+    .reduce((name, part) => (/^\d+$/.test(part) ? `${name}[${part}]` : name ? `${name}.${part}` : part), "");
+}
+
+function toFieldError(error: ErrorObject): FieldError {
+  const at = fieldName(error.instancePath);
+  if (error.keyword === "required") {
+    const missing = (error.params as { missingProperty: string }).missingProperty;
+    return { field: at ? `${at}.${missing}` : missing, message: "is required" };
+  }
+  if (error.keyword === "additionalProperties") {
+    const extra = (error.params as { additionalProperty: string }).additionalProperty;
+    return { field: at ? `${at}.${extra}` : extra, message: "is not allowed" };
+  }
+  return { field: at || "(body)", message: error.message ?? "is invalid" };
+}
+
+/** A validator for `schema`: returns the value typed as T or throws a 422 problem. */
+export function validator<T>(schema: JsonSchema): (value: unknown) => T {
+  const validate = ajv.compile(schema);
+  return (value: unknown): T => {
+    if (validate(value)) return value as T;
+    const seen = new Set<string>();
+    const errors = (validate.errors ?? []).map(toFieldError).filter((e) => {
+      const key = `${e.field}|${e.message}`;
+      return seen.has(key) ? false : (seen.add(key), true);
+    });
+    throw validationProblem(errors);
+  };
+}
