@@ -1,3 +1,10 @@
+// Builds the dapr CLI from its Go module, for machines where it cannot be
+// downloaded. The CLI's own replace directives are repeated here, since a
+// dependency's replaces do not apply. The module proxy this project builds
+// from serves dapr/cli v1.12.0 but no 1.13-1.18 release; the CLI only starts
+// and stops processes, and v1.12.0 runs daprd 1.18 with `dapr run -f` as
+// later versions do (the scheduler address aside, which this system does not
+// use).
 module github.com/dapr-logistics/deploy/dapr-cli
 
 go 1.20

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# Makes the pinned Dapr runtime (daprd, placement, scheduler) available in
-# ~/.dapr/bin, with ~/.dapr/config.yaml and ~/.dapr/components as
-# `dapr init --slim` leaves them. An installed runtime of the pinned version is
-# used as it is; otherwise the binaries are built from their Go modules
-# (deploy/dapr), which needs only the Go toolchain and the Go module proxy.
+# Makes the pinned Dapr runtime (daprd, placement, scheduler) and the dapr CLI
+# available in ~/.dapr/bin, with ~/.dapr/config.yaml and ~/.dapr/components as
+# `dapr init --slim` leaves them. What is installed at the pinned version is
+# used as it is; the rest is built from Go modules (deploy/dapr for the
+# runtime, deploy/dapr-cli for the CLI), which needs only the Go toolchain and
+# the Go module proxy.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 BIN="$DAPR_HOME/bin"
 SRC_MODULE="$ROOT_DIR/deploy/dapr"
+CLI_MODULE="$ROOT_DIR/deploy/dapr-cli"
+CLI_VERSION="$(sed -n 's#^require github.com/dapr/cli v\(.*\)$#\1#p' "$CLI_MODULE/go.mod")"
 COMMIT="2dcf2e3548faf3c740b3d29ee300e2132db65cff" # the v1.18.3 tag
 
 runtime_ready() {
@@ -29,11 +32,31 @@ YAML
   fi
 }
 
-build_from_modules() {
+cli_ready() {
+  [ -x "$BIN/dapr" ] && "$BIN/dapr" --version 2>/dev/null | grep -q '^CLI version: [0-9]'
+}
+
+need_go() {
   have go || die "Go is needed to build Dapr $DAPR_VERSION (no daprd $DAPR_VERSION in $BIN): install Go >= 1.26 (Debian: golang, or go.dev/dl) or run 'dapr init --slim --runtime-version $DAPR_VERSION' where there is internet"
   # dapr's go.mod asks for Go 1.26.6; an older local Go fetches that toolchain
   # through the module proxy.
   export GOTOOLCHAIN="${GOTOOLCHAIN_OVERRIDE:-auto}" GOFLAGS="-buildvcs=false"
+}
+
+build_cli() {
+  need_go
+  local work="$CACHE_DIR/dapr-cli-$CLI_VERSION" started=$SECONDS
+  say "building the dapr CLI $CLI_VERSION from its Go module in $work"
+  mkdir -p "$work"
+  cp "$CLI_MODULE/go.mod" "$CLI_MODULE/go.sum" "$CLI_MODULE/tools.go" "$work/"
+  (cd "$work" && go build -mod=readonly -trimpath -ldflags "-s -w -X main.version=$CLI_VERSION -X main.apiVersion=1.0" -o dapr github.com/dapr/cli)
+  mkdir -p "$BIN"
+  install -m 0755 "$work/dapr" "$BIN/dapr"
+  say "built and installed the dapr CLI $CLI_VERSION into $BIN in $((SECONDS - started))s"
+}
+
+build_from_modules() {
+  need_go
   local work="$CACHE_DIR/dapr-build-$DAPR_VERSION" started=$SECONDS
   say "building Dapr $DAPR_VERSION from its Go modules in $work (first time: several minutes)"
   mkdir -p "$work"
@@ -59,10 +82,8 @@ build_from_modules() {
   say "built and installed daprd, placement, scheduler $DAPR_VERSION into $BIN in $((SECONDS - started))s"
 }
 
-if runtime_ready; then
-  write_slim_layout
-  exit 0
-fi
-build_from_modules
+runtime_ready || build_from_modules
+cli_ready || build_cli
 write_slim_layout
 runtime_ready || die "daprd in $BIN does not report version $DAPR_VERSION"
+cli_ready || die "the dapr CLI in $BIN does not run"

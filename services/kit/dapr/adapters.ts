@@ -32,7 +32,7 @@ export interface SidecarAddress {
   daprApiToken: string | undefined;
 }
 
-type ExecuteParams = { method: string; body?: unknown; headers?: Record<string, string> };
+type ExecuteParams = { method: string; body?: object | string; headers?: Record<string, string> };
 
 /** The sidecar's HTTP API: one request, typed errors. */
 export class DaprHttp {
@@ -155,7 +155,16 @@ export class DaprStateStore implements OutboxStore {
   }
 
   async save(key: string, value: unknown, options: SaveOptions = {}): Promise<void> {
-    await this.#http.execute(`/state/${this.#store}`, { method: "POST", body: [toSaveRequest(key, value, options)] }, { key });
+    try {
+      await this.#http.execute(`/state/${this.#store}`, { method: "POST", body: [toSaveRequest(key, value, options)] }, { key });
+    } catch (err) {
+      // Stores report a refused insert-only write in their own words (Redis:
+      // "failed to set key"); the key being there is what it means.
+      if (options.onlyIfAbsent && options.etag === undefined && !(err instanceof EtagMismatchError) && (err as DaprError).status) {
+        if (await this.get(key)) throw new EtagMismatchError(`state save ${key}: the key exists`, key, err);
+      }
+      throw err;
+    }
   }
 
   async delete(key: string, options: { etag?: string } = {}): Promise<void> {
@@ -181,8 +190,10 @@ export class DaprStateStore implements OutboxStore {
     const announced = request.find((op) => (op.request as { key: string }).key === event.key && op.operation === "upsert")!;
     // Dapr copies the upsert's metadata onto the outbox CloudEvent: that is how
     // the event gets its type. The projection replaces the published payload.
+    // (Only the projection says application/json: on the write itself that
+    // metadata would make the Redis store use RedisJSON commands.)
     const announcedRequest = announced.request as { metadata?: Record<string, string> };
-    announcedRequest.metadata = { ...announcedRequest.metadata, type: event.type, contentType: "application/json" };
+    announcedRequest.metadata = { ...announcedRequest.metadata, type: event.type };
     request.push({
       operation: "upsert",
       request: { key: event.key, value: event.data, metadata: { "outbox.projection": "true", contentType: "application/json" } },
@@ -204,7 +215,7 @@ export class DaprPublisher implements EventPublisher {
   async publish(topic: string, type: string, data: unknown, options: PublishOptions = {}): Promise<void> {
     const query = new URLSearchParams({ "metadata.cloudevent.type": type });
     if (options.id) query.set("metadata.cloudevent.id", options.id);
-    await this.#http.execute(`/publish/${this.#pubsub}/${encodeURIComponent(topic)}?${query}`, { method: "POST", body: data });
+    await this.#http.execute(`/publish/${this.#pubsub}/${encodeURIComponent(topic)}?${query}`, { method: "POST", body: data as object });
   }
 }
 

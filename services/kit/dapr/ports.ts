@@ -29,10 +29,19 @@ export interface StateStore {
   get<T>(key: string): Promise<StateEntry<T> | undefined>;
   /** The entries that exist, in the order of `keys`. */
   getMany<T>(keys: string[]): Promise<StateEntry<T>[]>;
-  /** Throws EtagMismatchError when the write loses a race. */
+  /**
+   * Writes one key atomically on every store. Throws EtagMismatchError when
+   * the write loses a race: a stale etag, or onlyIfAbsent and the key exists.
+   */
   save(key: string, value: unknown, options?: SaveOptions): Promise<void>;
   delete(key: string, options?: { etag?: string }): Promise<void>;
-  /** All operations or none; throws EtagMismatchError when one loses a race. */
+  /**
+   * Writes several keys in one state transaction. PostgreSQL applies all or
+   * none. Redis runs them in MULTI/EXEC, which has no rollback: an operation
+   * whose ETag check fails is skipped while the others are applied, and an
+   * insert-only (onlyIfAbsent) upsert is not guarded at all. Keep guarded
+   * writes in save(); use transact for writes that must not be split.
+   */
   transact(operations: StateOperation[], metadata?: Record<string, string>): Promise<void>;
 }
 

@@ -1,0 +1,97 @@
+#!/usr/bin/env node
+// Writes the run template that `npm start` and the tests hand to
+// `dapr run -f`: dapr.yaml with the chosen pub/sub and state folders, every
+// path made absolute, and optionally shifted ports and a Redis port of its own
+// (so a test run never shares ports, consumer groups or name resolution with a
+// running `npm start`).
+//
+//   node deploy/scripts/run-template.mjs --out DIR [--pubsub redis] [--state redis]
+//        [--port-offset N] [--redis-port P] [--placement-port P]
+//
+// Prints the path of the written template.
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, isAbsolute, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { parse, stringify } from "yaml";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+
+export function writeRunTemplate({ out, pubsub = "redis", state = "redis", portOffset = 0, redisPort, placementPort }) {
+  const components = join(root, "components");
+  for (const [kind, name] of [["pubsub", pubsub], ["state", state]]) {
+    if (!existsSync(join(components, kind, name))) {
+      const choices = readdirSync(join(components, kind)).join(", ");
+      throw new Error(`${kind.toUpperCase()}=${name}: no components/${kind}/${name}/ (choices: ${choices})`);
+    }
+  }
+  const outDir = resolve(out);
+  mkdirSync(outDir, { recursive: true });
+  const template = parse(readFileSync(join(root, "dapr.yaml"), "utf8"));
+  const abs = (p) => (isAbsolute(p) ? p : resolve(root, p));
+
+  // Resource folders: swap the chosen choices in, then copy them when the
+  // Redis address must change (the component files stay the source).
+  let resources = template.common.resourcesPaths.map((p) =>
+    p.replace(/components\/pubsub\/[^/]+$/, `components/pubsub/${pubsub}`).replace(/components\/state\/[^/]+$/, `components/state/${state}`),
+  );
+  resources = resources.map(abs);
+  if (redisPort) {
+    resources = resources.map((dir, i) => {
+      const copy = join(outDir, "resources", String(i));
+      rmSync(copy, { recursive: true, force: true });
+      cpSync(dir, copy, { recursive: true });
+      for (const file of readdirSync(copy)) {
+        const path = join(copy, file);
+        writeFileSync(path, readFileSync(path, "utf8").replaceAll("localhost:6379", `localhost:${redisPort}`));
+      }
+      return copy;
+    });
+  }
+  template.common.resourcesPaths = resources;
+
+  // The Configuration, with a name-resolution database of this run's own.
+  const config = parse(readFileSync(abs(template.common.configFilePath), "utf8"));
+  config.spec.nameResolution.configuration.connectionString = join(outDir, "nameresolution.db");
+  const configPath = join(outDir, "config.yaml");
+  writeFileSync(configPath, stringify(config));
+  template.common.configFilePath = configPath;
+
+  if (placementPort) template.common.placementHostAddress = `127.0.0.1:${placementPort}`;
+  for (const app of template.apps) {
+    app.appDirPath = abs(app.appDirPath);
+    for (const port of ["appPort", "daprHTTPPort", "daprGRPCPort", "metricsPort"]) {
+      if (app[port]) app[port] += portOffset;
+    }
+  }
+  const path = join(outDir, "dapr.yaml");
+  writeFileSync(path, `# Generated from dapr.yaml by deploy/scripts/run-template.mjs; edit that file instead.\n${stringify(template)}`);
+  return { path, template };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const { values } = parseArgs({
+    options: {
+      out: { type: "string" },
+      pubsub: { type: "string", default: process.env.PUBSUB || "redis" },
+      state: { type: "string", default: process.env.STATE || "redis" },
+      "port-offset": { type: "string", default: "0" },
+      "redis-port": { type: "string" },
+      "placement-port": { type: "string" },
+    },
+  });
+  try {
+    const { path } = writeRunTemplate({
+      out: values.out ?? join(root, ".dapr", "run"),
+      pubsub: values.pubsub,
+      state: values.state,
+      portOffset: Number(values["port-offset"]),
+      redisPort: values["redis-port"] ? Number(values["redis-port"]) : undefined,
+      placementPort: values["placement-port"] ? Number(values["placement-port"]) : undefined,
+    });
+    console.log(path);
+  } catch (err) {
+    console.error(`run-template: ${err.message}`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,15 @@
+/** Starts the gateway: the public HTTP API in front of every service. */
+import { runService } from "../kit/service.ts";
+import { buildApp } from "./app.ts";
+import { loadConfig } from "./config.ts";
+
+await runService(loadConfig, ({ config, logger, metrics, dapr }) =>
+  buildApp({
+    ...config,
+    logger,
+    metrics,
+    invoker: dapr.invoker,
+    sidecar: dapr.sidecar,
+    readiness: [{ name: "dapr", check: () => dapr.sidecar.check() }],
+  }),
+);

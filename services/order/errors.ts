@@ -1,0 +1,12 @@
+/** The problem types the order service answers with, besides the kit's. */
+import type { ProblemType } from "../kit/errors.ts";
+
+export const OrderProblems = {
+  orderNotFound: { type: "order-not-found", title: "Order not found", status: 404 },
+  idempotencyKeyReused: {
+    type: "idempotency-key-reused",
+    title: "Idempotency-Key already used for another request",
+    status: 409,
+  },
+  invalidIdempotencyKey: { type: "invalid-idempotency-key", title: "Invalid Idempotency-Key", status: 400 },
+} as const satisfies Record<string, ProblemType>;

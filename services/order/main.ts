@@ -1,0 +1,14 @@
+/** Starts the order service: config from the environment, ports over the sidecar. */
+import { runService } from "../kit/service.ts";
+import { buildApp } from "./app.ts";
+import { loadConfig } from "./config.ts";
+
+await runService(loadConfig, ({ config, logger, metrics, dapr }) =>
+  buildApp({
+    ...config,
+    logger,
+    metrics,
+    orderStore: dapr.store(config.orderStoreName),
+    readiness: [{ name: "dapr", check: () => dapr.sidecar.check() }],
+  }),
+);

@@ -1,0 +1,116 @@
+/**
+ * The vertical slice against real sidecars and a real Redis: an order posted
+ * to the gateway is stored by order through its outbox, reads back, and its
+ * order.created event reaches notification once, even when the broker
+ * delivers the same CloudEvent twice.
+ */
+import { expect } from "chai";
+import request from "supertest";
+import { eventually, startSystem } from "../support/system.ts";
+import type { RunningSystem } from "../support/system.ts";
+
+const order = {
+  customer_name: "Ada Lovelace",
+  customer_email: "ada@example.com",
+  origin_address: "1 Analytical Way, London",
+  destination_address: "12 Engine Street, Manchester",
+  package_weight: 2.5,
+  package_dimensions: "30x20x10",
+  items: [{ sku: "SKU-BOLT", item_name: "Brass bolt", quantity: 3 }],
+};
+
+describe("order slice through the gateway (real daprd, real Redis)", function () {
+  this.timeout(180_000);
+  let system: RunningSystem;
+
+  before(async function () {
+    system = await startSystem({ portOffset: 100, redisPort: 6390, placementPort: 50105, startTimeoutMs: 150_000 });
+  });
+
+  after(async function () {
+    await system?.stop();
+  });
+
+  async function notificationsOf(orderId: string): Promise<Array<{ template: string; order_id: string }>> {
+    const response = await request(system.gatewayUrl).get(`/api/v1/notifications?order_id=${orderId}`).expect(200);
+    return response.body as Array<{ template: string; order_id: string }>;
+  }
+
+  async function deliveries(outcome: string): Promise<number> {
+    const response = await fetch(`http://127.0.0.1:${system.appPort("notification")}/metrics`);
+    const text = await response.text();
+    const line = text.split("\n").find((l) => l.startsWith("dapr_events_total{") && l.includes(`type="order.created"`) && l.includes(`outcome="${outcome}"`));
+    return line ? Number(line.split(" ").pop()) : 0;
+  }
+
+  it("reports every service and sidecar healthy on /health", async function () {
+    const response = await request(system.gatewayUrl).get("/health").expect(200);
+    expect(response.body.status).to.equal("ok");
+    expect(Object.keys(response.body.services)).to.have.members(["gateway-sidecar", "order", "inventory", "payment", "tracking", "notification"]);
+  });
+
+  it("creates an order (201, Location) that reads back unchanged", async function () {
+    const created = await request(system.gatewayUrl).post("/api/v1/orders").send(order).expect(201);
+    expect(created.headers.location).to.equal(`/api/v1/orders/${created.body.id}`);
+    expect(created.body).to.include({ status: "pending", customer_email: order.customer_email, package_weight: 2.5 });
+    expect(created.body.history).to.have.length(1);
+
+    const read = await request(system.gatewayUrl).get(created.headers.location!).expect(200);
+    expect(read.body).to.deep.equal(created.body);
+  });
+
+  it("delivers order.created to notification, which records it once", async function () {
+    const created = await request(system.gatewayUrl).post("/api/v1/orders").send(order).expect(201);
+    const log = await eventually(() => notificationsOf(created.body.id), (entries) => entries.length > 0);
+    expect(log).to.have.length(1);
+    expect(log[0]).to.include({ order_id: created.body.id, template: "order_received", recipient: order.customer_email });
+  });
+
+  it("applies a CloudEvent delivered twice only once", async function () {
+    const orderId = crypto.randomUUID();
+    const eventId = `duplicate-${orderId}`;
+    const cloudEvent = {
+      specversion: "1.0",
+      id: eventId,
+      source: "order",
+      type: "order.created",
+      datacontenttype: "application/json",
+      data: { order_id: orderId, customer_name: "Grace Hopper", customer_email: "grace@example.com", items: [] },
+    };
+    const applied = await deliveries("applied");
+    const duplicates = await deliveries("duplicate");
+    // Published twice through the sidecar as the same CloudEvent (same id).
+    for (let i = 0; i < 2; i++) {
+      const published = await fetch(`http://127.0.0.1:${system.daprPort("order")}/v1.0/publish/pubsub/orders`, {
+        method: "POST",
+        headers: { "content-type": "application/cloudevents+json" },
+        body: JSON.stringify(cloudEvent),
+      });
+      expect(published.status).to.equal(204);
+    }
+    await eventually(() => deliveries("duplicate"), (n) => n >= duplicates + 1);
+    expect(await deliveries("applied")).to.equal(applied + 1);
+    const log = await notificationsOf(orderId);
+    expect(log).to.have.length(1);
+    expect(log[0]).to.include({ order_id: orderId, recipient: "grace@example.com" });
+  });
+
+  it("answers bad input with a problem naming the field, through the gateway", async function () {
+    const response = await request(system.gatewayUrl)
+      .post("/api/v1/orders")
+      .send({ ...order, customer_email: "not-an-email", package_weight: 0 })
+      .expect(422)
+      .expect("content-type", /application\/problem\+json/);
+    expect(response.body.errors.map((e: { field: string }) => e.field)).to.have.members(["customer_email", "package_weight"]);
+  });
+
+  it("answers malformed JSON with 400 at the gateway", async function () {
+    const response = await request(system.gatewayUrl).post("/api/v1/orders").set("content-type", "application/json").send("{nope").expect(400);
+    expect(response.body.type).to.match(/malformed-json$/);
+  });
+
+  it("answers an unknown order with 404 problem+json from the order service", async function () {
+    const response = await request(system.gatewayUrl).get(`/api/v1/orders/${crypto.randomUUID()}`).expect(404);
+    expect(response.body.type).to.match(/order-not-found$/);
+  });
+});

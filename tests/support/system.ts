@@ -1,0 +1,164 @@
+/**
+ * Starts the whole system for integration tests, as `npm start` does but
+ * isolated from it: a Redis server of its own, a placement service, and
+ * `dapr run -f` on a run template with every port shifted, so a test run
+ * never shares ports, streams or name resolution with a running `npm start`.
+ * Readiness is the gateway's aggregated /health turning ok, never a sleep.
+ * stop() ends exactly the processes start() began.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { createWriteStream, mkdirSync, rmSync } from "node:fs";
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
+import process from "node:process";
+import { setTimeout as delay } from "node:timers/promises";
+
+export interface SystemOptions {
+  /** Added to every app, Dapr HTTP, gRPC and metrics port of dapr.yaml. */
+  portOffset: number;
+  redisPort: number;
+  placementPort: number;
+  /** How long to wait for the system to report healthy. */
+  startTimeoutMs: number;
+}
+
+export interface RunningSystem {
+  gatewayUrl: string;
+  /** The Dapr HTTP port of an app's sidecar. */
+  daprPort(appId: string): number;
+  /** The port an app itself listens on. */
+  appPort(appId: string): number;
+  logDir: string;
+  stop(): Promise<void>;
+}
+
+const root = resolve(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "../../..");
+const daprBin = join(process.env.DAPR_RUNTIME_PATH ?? homedir(), ".dapr", "bin");
+const APP_PORTS: Record<string, number> = { gateway: 8000, order: 8001, tracking: 8002, inventory: 8003, notification: 8004, payment: 8005 };
+const DAPR_PORTS: Record<string, number> = { gateway: 3500, order: 3501, tracking: 3502, inventory: 3503, notification: 3504, payment: 3505 };
+
+function startProcess(name: string, command: string, args: string[], logDir: string, env: NodeJS.ProcessEnv = process.env): ChildProcess {
+  const log = createWriteStream(join(logDir, `${name}.log`));
+  // A process group of its own, so that stop() reaches every child it spawns.
+  const child = spawn(command, args, { cwd: root, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  return child;
+}
+
+async function stopProcess(child: ChildProcess, signal: NodeJS.Signals, timeoutMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  const exited = new Promise<void>((done) => child.once("exit", () => done()));
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    return;
+  }
+  const timer = delay(timeoutMs).then(() => "timeout" as const);
+  if ((await Promise.race([exited.then(() => "exited" as const), timer])) === "timeout") {
+    try {
+      process.kill(-child.pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+    await exited;
+  }
+}
+
+async function waitFor(what: string, timeoutMs: number, probe: () => Promise<boolean>, failed?: () => string | undefined): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const why = failed?.();
+    if (why) throw new Error(`${what}: ${why}`);
+    if (await probe().catch(() => false)) return;
+    await delay(200);
+  }
+  throw new Error(`${what}: not ready within ${timeoutMs} ms`);
+}
+
+async function tcpOpen(port: number): Promise<boolean> {
+  const { connect } = await import("node:net");
+  return new Promise((done) => {
+    const socket = connect({ host: "127.0.0.1", port }, () => {
+      socket.end();
+      done(true);
+    });
+    socket.on("error", () => done(false));
+  });
+}
+
+/** Starts Redis, placement and every service with its sidecar; resolves once /health is ok. */
+export async function startSystem(options: SystemOptions): Promise<RunningSystem> {
+  const runDir = join(root, ".dapr", `test-${options.portOffset}`);
+  rmSync(runDir, { recursive: true, force: true });
+  const logDir = join(runDir, "logs");
+  mkdirSync(join(runDir, "redis"), { recursive: true });
+  mkdirSync(logDir, { recursive: true });
+  const started: ChildProcess[] = [];
+  const stop = async () => {
+    // The services first (the CLI stops apps and sidecars), then what they used.
+    for (const child of started.reverse()) await stopProcess(child, "SIGINT", 15_000);
+  };
+
+  try {
+    const redis = startProcess("redis", "redis-server", [
+      "--bind", "127.0.0.1", "--port", String(options.redisPort), "--dir", join(runDir, "redis"), "--save", "", "--appendonly", "no",
+    ], logDir);
+    started.push(redis);
+    await waitFor("redis", 10_000, () => tcpOpen(options.redisPort), () => (redis.exitCode !== null ? "exited" : undefined));
+
+    const placement = startProcess("placement", join(daprBin, "placement"), [
+      "--port", String(options.placementPort), "--listen-address", "127.0.0.1",
+      "--healthz-port", String(options.placementPort + 1), "--healthz-listen-address", "127.0.0.1",
+      "--metrics-port", String(options.placementPort + 2), "--metrics-listen-address", "127.0.0.1", "--log-level", "warn",
+    ], logDir);
+    started.push(placement);
+    await waitFor("placement", 10_000, () => tcpOpen(options.placementPort), () => (placement.exitCode !== null ? "exited" : undefined));
+
+    const template = spawnSync(process.execPath, [
+      join(root, "deploy/scripts/run-template.mjs"), "--out", runDir,
+      "--port-offset", String(options.portOffset), "--redis-port", String(options.redisPort), "--placement-port", String(options.placementPort),
+    ], { cwd: root, encoding: "utf8" });
+    if (template.status !== 0) throw new Error(`run template: ${template.stderr}`);
+
+    const cli = startProcess("dapr-run", join(daprBin, "dapr"), ["run", "-f", template.stdout.trim()], logDir, {
+      ...process.env,
+      PATH: `${daprBin}:${process.env.PATH}`,
+    });
+    started.push(cli);
+    const gatewayUrl = `http://127.0.0.1:${APP_PORTS.gateway! + options.portOffset}`;
+    await waitFor(
+      "the system (GET /health)",
+      options.startTimeoutMs,
+      async () => {
+        const response = await fetch(`${gatewayUrl}/health`, { signal: AbortSignal.timeout(5000) });
+        const body = (await response.json()) as { status?: string };
+        return response.status === 200 && body.status === "ok";
+      },
+      () => (cli.exitCode !== null ? `dapr run exited with ${cli.exitCode} (see ${logDir}/dapr-run.log)` : undefined),
+    );
+    return {
+      gatewayUrl,
+      daprPort: (appId) => DAPR_PORTS[appId]! + options.portOffset,
+      appPort: (appId) => APP_PORTS[appId]! + options.portOffset,
+      logDir,
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** Polls `read` until `done` holds for its value; fails with the last value after `timeoutMs`. */
+export async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T = await read();
+  while (!done(last)) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(last)}`);
+    await delay(100);
+    last = await read();
+  }
+  return last;
+}
