@@ -1,0 +1,147 @@
+/**
+ * Fake ports for unit tests: in-memory, no sockets, with the semantics the
+ * real adapters promise (ETags, insert-only writes, typed errors).
+ */
+import { inject } from "light-my-request";
+import type { InjectOptions, Response } from "light-my-request";
+import type Koa from "koa";
+import { EtagMismatchError } from "../../services/kit/dapr/errors.ts";
+import type {
+  EventPublisher,
+  InvokeRequest,
+  InvokeResponse,
+  OutboxEvent,
+  OutboxStore,
+  SaveOptions,
+  ServiceInvoker,
+  SidecarHealth,
+  StateEntry,
+  StateOperation,
+} from "../../services/kit/dapr/ports.ts";
+import { createLogger } from "../../services/kit/logger.ts";
+import type { Logger } from "../../services/kit/logger.ts";
+import { createMetrics } from "../../services/kit/metrics.ts";
+import type { HttpMetrics } from "../../services/kit/metrics.ts";
+
+/** An in-memory state store with ETags; its outbox records published events. */
+export class FakeStateStore implements OutboxStore {
+  readonly data = new Map<string, { value: unknown; version: number }>();
+  readonly published: OutboxEvent[] = [];
+  /** Set to make the next write fail with this error. */
+  failNextWrite: Error | undefined;
+  writes = 0;
+
+  async get<T>(key: string): Promise<StateEntry<T> | undefined> {
+    const entry = this.data.get(key);
+    return entry ? { key, value: structuredClone(entry.value) as T, etag: String(entry.version) } : undefined;
+  }
+
+  async getMany<T>(keys: string[]): Promise<StateEntry<T>[]> {
+    const found: StateEntry<T>[] = [];
+    for (const key of keys) {
+      const entry = await this.get<T>(key);
+      if (entry) found.push(entry);
+    }
+    return found;
+  }
+
+  #check(key: string, options: SaveOptions | { etag?: string }): void {
+    const current = this.data.get(key);
+    if (options.etag !== undefined && (!current || String(current.version) !== options.etag)) {
+      throw new EtagMismatchError(`etag mismatch on ${key}`, key);
+    }
+    if ("onlyIfAbsent" in options && options.onlyIfAbsent && options.etag === undefined && current) {
+      throw new EtagMismatchError(`${key} exists`, key);
+    }
+  }
+
+  #failIfAsked(): void {
+    const failure = this.failNextWrite;
+    if (failure) {
+      this.failNextWrite = undefined;
+      throw failure;
+    }
+  }
+
+  async save(key: string, value: unknown, options: SaveOptions = {}): Promise<void> {
+    this.#failIfAsked();
+    this.#check(key, options);
+    this.writes++;
+    this.data.set(key, { value: structuredClone(value), version: (this.data.get(key)?.version ?? 0) + 1 });
+  }
+
+  async delete(key: string, options: { etag?: string } = {}): Promise<void> {
+    this.#failIfAsked();
+    this.#check(key, options);
+    this.data.delete(key);
+  }
+
+  async transact(operations: StateOperation[]): Promise<void> {
+    this.#failIfAsked();
+    for (const op of operations) this.#check(op.key, op);
+    for (const op of operations) {
+      this.writes++;
+      if (op.operation === "delete") this.data.delete(op.key);
+      else this.data.set(op.key, { value: structuredClone(op.value), version: (this.data.get(op.key)?.version ?? 0) + 1 });
+    }
+  }
+
+  async transactWithEvent(operations: StateOperation[], event: OutboxEvent): Promise<void> {
+    await this.transact(operations);
+    this.published.push(structuredClone(event));
+  }
+}
+
+export class FakePublisher implements EventPublisher {
+  readonly events: Array<{ topic: string; type: string; data: unknown; id?: string }> = [];
+  async publish(topic: string, type: string, data: unknown, options: { id?: string } = {}): Promise<void> {
+    this.events.push({ topic, type, data, ...(options.id ? { id: options.id } : {}) });
+  }
+}
+
+/** Answers invocations with a function of the call; records every call. */
+export class FakeInvoker implements ServiceInvoker {
+  readonly calls: Array<{ appId: string } & InvokeRequest> = [];
+  answer: (appId: string, request: InvokeRequest) => Promise<InvokeResponse> | InvokeResponse;
+  constructor(answer: (appId: string, request: InvokeRequest) => Promise<InvokeResponse> | InvokeResponse) {
+    this.answer = answer;
+  }
+  async invoke(appId: string, request: InvokeRequest): Promise<InvokeResponse> {
+    this.calls.push({ appId, ...request });
+    return this.answer(appId, request);
+  }
+}
+
+/** An invocation response with a JSON body. */
+export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): InvokeResponse {
+  return {
+    status,
+    headers: new Headers({ "content-type": "application/json", ...headers }),
+    body: new TextEncoder().encode(JSON.stringify(body)),
+  };
+}
+
+export class FakeSidecar implements SidecarHealth {
+  healthy = true;
+  async check(): Promise<void> {
+    if (!this.healthy) throw new Error("sidecar down");
+  }
+}
+
+/** A logger whose JSON lines land in `lines`, for tests that read logs. */
+export function captureLogger(appId = "test"): { logger: Logger; lines: Array<Record<string, unknown>> } {
+  const lines: Array<Record<string, unknown>> = [];
+  const logger = createLogger(appId, "debug", { write: (line: string) => void lines.push(JSON.parse(line)) });
+  return { logger, lines };
+}
+
+/** What every app factory needs besides its ports. */
+export function appBasics(appId = "test"): { appId: string; logger: Logger; metrics: HttpMetrics; bodyLimitBytes: number; lines: Array<Record<string, unknown>> } {
+  const { logger, lines } = captureLogger(appId);
+  return { appId, logger, metrics: createMetrics(appId, false), bodyLimitBytes: 16 * 1024, lines };
+}
+
+/** Sends one request to the app in process (no socket). */
+export function call(app: Koa, options: InjectOptions): Promise<Response> {
+  return inject(app.callback(), options);
+}

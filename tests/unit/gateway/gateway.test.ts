@@ -1,0 +1,110 @@
+import { expect } from "chai";
+import { buildApp } from "../../../services/gateway/app.ts";
+import { DaprUnavailableError } from "../../../services/kit/dapr/errors.ts";
+import type { InvokeResponse } from "../../../services/kit/dapr/ports.ts";
+import { appBasics, call, FakeInvoker, FakeSidecar, jsonResponse } from "../../support/fakes.ts";
+
+const upstreams = { order: "order", inventory: "inventory", payment: "payment", tracking: "tracking", notification: "notification" };
+
+function setup(answer: ConstructorParameters<typeof FakeInvoker>[0], timeoutMs = 1000) {
+  const invoker = new FakeInvoker(answer);
+  const sidecar = new FakeSidecar();
+  const app = buildApp({ ...appBasics("gateway"), invoker, sidecar, upstreams, upstreamTimeoutMs: timeoutMs });
+  return { app, invoker, sidecar };
+}
+
+describe("gateway", () => {
+  it("forwards an order to the order service and passes its answer on (status, Location, body)", async () => {
+    const { app, invoker } = setup(() => jsonResponse(201, { id: "o1" }, { location: "/api/v1/orders/o1" }));
+    const res = await call(app, {
+      method: "POST",
+      url: "/api/v1/orders",
+      headers: { "content-type": "application/json", "idempotency-key": "k1", "x-request-id": "r1" },
+      payload: '{"a":1}',
+    });
+    expect(res.statusCode).to.equal(201);
+    expect(res.headers.location).to.equal("/api/v1/orders/o1");
+    expect(res.json()).to.deep.equal({ id: "o1" });
+    expect(invoker.calls).to.have.length(1);
+    expect(invoker.calls[0]).to.deep.include({ appId: "order", method: "POST", path: "api/v1/orders", body: '{"a":1}' });
+    expect(invoker.calls[0]!.headers).to.include({ "idempotency-key": "k1", "x-request-id": "r1" });
+  });
+
+  it("routes every resource of the API to the service that owns it, query included", async () => {
+    const { app, invoker } = setup(() => jsonResponse(200, []));
+    for (const path of ["/api/v1/inventory/SKU-1", "/api/v1/payments?order_id=o1", "/api/v1/shipments/s1", "/api/v1/track/TRK1", "/api/v1/notifications?order_id=o1"]) {
+      await call(app, { method: "GET", url: path });
+    }
+    expect(invoker.calls.map((c) => [c.appId, c.path])).to.deep.equal([
+      ["inventory", "api/v1/inventory/SKU-1"],
+      ["payment", "api/v1/payments?order_id=o1"],
+      ["tracking", "api/v1/shipments/s1"],
+      ["tracking", "api/v1/track/TRK1"],
+      ["notification", "api/v1/notifications?order_id=o1"],
+    ]);
+  });
+
+  it("passes a service's problem+json on unchanged", async () => {
+    const problem = { type: "x/order-not-found", title: "Order not found", status: 404 };
+    const { app } = setup(() => ({ ...jsonResponse(404, problem), headers: new Headers({ "content-type": "application/problem+json" }) }));
+    const res = await call(app, { method: "GET", url: "/api/v1/orders/nope" });
+    expect(res.statusCode).to.equal(404);
+    expect(res.headers["content-type"]).to.equal("application/problem+json");
+    expect(res.json()).to.deep.equal(problem);
+  });
+
+  it("answers 503 naming only the service when Dapr cannot reach it", async () => {
+    const { app } = setup(() => jsonResponse(500, { errorCode: "ERR_DIRECT_INVOKE", message: "dial tcp 10.0.0.7:50002: connection refused" }));
+    const res = await call(app, { method: "GET", url: "/api/v1/orders/o1" });
+    expect(res.statusCode).to.equal(503);
+    expect(res.json().detail).to.equal("The order service cannot be reached");
+    expect(res.body).to.not.contain("10.0.0.7");
+  });
+
+  it("answers 503 when its own sidecar is unreachable", async () => {
+    const { app } = setup(() => {
+      throw new DaprUnavailableError("connect ECONNREFUSED 127.0.0.1:3500");
+    });
+    expect((await call(app, { method: "GET", url: "/api/v1/orders/o1" })).statusCode).to.equal(503);
+  });
+
+  it("answers 504 when the service does not answer in time", async () => {
+    const { app } = setup(() => new Promise<InvokeResponse>(() => {}), 50);
+    const res = await call(app, { method: "GET", url: "/api/v1/orders/o1" });
+    expect(res.statusCode).to.equal(504);
+  });
+
+  it("checks JSON at the edge: malformed bodies never reach a service", async () => {
+    const { app, invoker } = setup(() => jsonResponse(201, {}));
+    const res = await call(app, { method: "POST", url: "/api/v1/orders", headers: { "content-type": "application/json" }, payload: "{oops" });
+    expect(res.statusCode).to.equal(400);
+    expect(invoker.calls).to.have.length(0);
+  });
+
+  it("answers 404 for a resource no service owns", async () => {
+    const { app, invoker } = setup(() => jsonResponse(200, {}));
+    expect((await call(app, { method: "GET", url: "/api/v1/widgets" })).statusCode).to.equal(404);
+    expect(invoker.calls).to.have.length(0);
+  });
+
+  describe("GET /health", () => {
+    it("is ok when its sidecar and every service answer", async () => {
+      const { app } = setup(() => jsonResponse(200, { status: "ok" }));
+      const res = await call(app, { method: "GET", url: "/health" });
+      expect(res.statusCode).to.equal(200);
+      expect(res.json().status).to.equal("ok");
+      expect(Object.keys(res.json().services)).to.have.members(["gateway-sidecar", ...Object.values(upstreams)]);
+    });
+
+    it("is degraded (503) and names what is down", async () => {
+      const { app, sidecar } = setup((appId) => (appId === "payment" ? jsonResponse(500, { errorCode: "ERR_DIRECT_INVOKE" }) : jsonResponse(200, {})));
+      sidecar.healthy = false;
+      const res = await call(app, { method: "GET", url: "/health" });
+      expect(res.statusCode).to.equal(503);
+      expect(res.json().status).to.equal("degraded");
+      expect(res.json().services.payment.status).to.equal("down");
+      expect(res.json().services["gateway-sidecar"].status).to.equal("down");
+      expect(res.json().services.order.status).to.equal("ok");
+    });
+  });
+});

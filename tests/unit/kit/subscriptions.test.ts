@@ -1,0 +1,145 @@
+import { expect } from "chai";
+import type Koa from "koa";
+import { createApp } from "../../../services/kit/app.ts";
+import type { CloudEvent } from "../../../services/kit/dapr/cloudevents.ts";
+import { DaprError } from "../../../services/kit/dapr/errors.ts";
+import { appliedMarkerKey, PoisonEventError, subscriptionRouter } from "../../../services/kit/dapr/subscriptions.ts";
+import type { AppliedMarker, EventHandler } from "../../../services/kit/dapr/subscriptions.ts";
+import { appBasics, call, FakeStateStore } from "../../support/fakes.ts";
+
+function event(id: string, type = "thing.happened", data: unknown = { n: 1 }): CloudEvent {
+  return { id, type, source: "test", specversion: "1.0", data, traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" };
+}
+
+function setup(handler: EventHandler, options: { now?: () => number } = {}) {
+  const basics = appBasics("sub-test");
+  const store = new FakeStateStore();
+  const app: Koa = createApp(basics);
+  const router = subscriptionRouter([{ topic: "things", handlers: { "thing.happened": handler } }], {
+    pubsubName: "pubsub",
+    store,
+    logger: basics.logger,
+    registry: basics.metrics.registry,
+    claimLeaseMs: 1000,
+    ...options,
+  });
+  app.use(router.routes());
+  const deliver = async (e: unknown, path = "/dapr/events/things/thing.happened") => {
+    const res = await call(app, { method: "POST", url: path, headers: { "content-type": "application/cloudevents+json" }, payload: JSON.stringify(e) });
+    expect(res.statusCode).to.equal(200);
+    return (res.json() as { status: string }).status;
+  };
+  return { app, store, deliver, basics };
+}
+
+describe("subscription router", () => {
+  it("lists subscriptions with routing rules by type and a dead-letter topic", async () => {
+    const { app } = setup(async () => {});
+    const res = await call(app, { method: "GET", url: "/dapr/subscribe" });
+    expect(res.json()).to.deep.equal([
+      {
+        pubsubname: "pubsub",
+        topic: "things",
+        routes: {
+          rules: [{ match: 'event.type == "thing.happened"', path: "/dapr/events/things/thing.happened" }],
+          default: "/dapr/events/things/_other",
+        },
+        deadLetterTopic: "things-dead-letter",
+      },
+    ]);
+  });
+
+  it("applies the handler's writes and answers SUCCESS", async () => {
+    const { store, deliver } = setup(async (e) => ({ operations: [{ operation: "upsert", key: `seen:${e.id}`, value: e.data }] }));
+    expect(await deliver(event("e1"))).to.equal("SUCCESS");
+    expect((await store.get("seen:e1"))?.value).to.deep.equal({ n: 1 });
+    expect((await store.get<AppliedMarker>(appliedMarkerKey("things", "e1")))?.value.state).to.equal("applied");
+  });
+
+  it("applies a CloudEvent id once, however often it is delivered", async () => {
+    let calls = 0;
+    const { deliver, basics } = setup(async () => {
+      calls++;
+    });
+    expect(await deliver(event("e1"))).to.equal("SUCCESS");
+    expect(await deliver(event("e1"))).to.equal("SUCCESS");
+    expect(await deliver(event("e1"))).to.equal("SUCCESS");
+    expect(calls).to.equal(1);
+    const metrics = await basics.metrics.registry.metrics();
+    expect(metrics).to.match(/dapr_events_total\{topic="things",type="thing.happened",outcome="duplicate",app_id="sub-test"\} 2/);
+  });
+
+  it("runs the handler in the event's trace", async () => {
+    const { deliver, basics } = setup(async (_e, log) => {
+      log.info("handling");
+    });
+    await deliver(event("e1"));
+    expect(basics.lines.find((l) => l.msg === "handling")).to.include({ trace_id: "0af7651916cd43dd8448eb211c80319c", event_id: "e1" });
+  });
+
+  it("asks for redelivery when the handler fails, and applies the redelivery", async () => {
+    let attempts = 0;
+    const { deliver } = setup(async () => {
+      attempts++;
+      if (attempts === 1) throw new DaprError("state store down", { status: 500 });
+    });
+    expect(await deliver(event("e1"))).to.equal("RETRY");
+    expect(await deliver(event("e1"))).to.equal("SUCCESS");
+    expect(attempts).to.equal(2);
+  });
+
+  it("asks for redelivery when the handler's guarded write loses a race", async () => {
+    const { store, deliver } = setup(async () => ({ operations: [{ operation: "upsert", key: "k", value: 1, etag: "99" }] }));
+    expect(await deliver(event("e1"))).to.equal("RETRY");
+    expect(await store.get(appliedMarkerKey("things", "e1"))).to.equal(undefined);
+  });
+
+  it("drops a poison event to the dead-letter topic", async () => {
+    const { deliver } = setup(async () => {
+      throw new PoisonEventError("no order_id");
+    });
+    expect(await deliver(event("e1"))).to.equal("DROP");
+  });
+
+  it("drops a delivery that is not a CloudEvent", async () => {
+    const { deliver } = setup(async () => {});
+    expect(await deliver({ hello: "world" })).to.equal("DROP");
+  });
+
+  it("acknowledges events of types it does not handle", async () => {
+    const { deliver } = setup(async () => {
+      throw new Error("must not run");
+    });
+    expect(await deliver(event("e9", "other.thing"), "/dapr/events/things/_other")).to.equal("SUCCESS");
+  });
+
+  it("asks a concurrent delivery of an event still at work to come again", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const { deliver } = setup(async () => {
+      await gate;
+    });
+    const first = deliver(event("e1"));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await deliver(event("e1"))).to.equal("RETRY");
+    release();
+    expect(await first).to.equal("SUCCESS");
+  });
+
+  it("takes over a claim whose lease ran out (its holder died)", async () => {
+    let clock = 1_000_000;
+    const { store, deliver } = setup(async () => {}, { now: () => clock });
+    await store.save(appliedMarkerKey("things", "e1"), { event_id: "e1", type: "thing.happened", state: "claimed", claimed_until: clock + 500 }, { onlyIfAbsent: true });
+    expect(await deliver(event("e1"))).to.equal("RETRY");
+    clock += 1000;
+    expect(await deliver(event("e1"))).to.equal("SUCCESS");
+    expect((await store.get<AppliedMarker>(appliedMarkerKey("things", "e1")))?.value.state).to.equal("applied");
+  });
+
+  it("retries when the marker cannot be claimed (store unavailable)", async () => {
+    const { store, deliver } = setup(async () => {});
+    store.failNextWrite = new DaprError("redis down", { status: 500 });
+    expect(await deliver(event("e1"))).to.equal("RETRY");
+    expect(await deliver(event("e1"))).to.equal("SUCCESS");
+  });
+});
