@@ -2,9 +2,13 @@
 # Obtains and starts everything the system runs on, for the pub/sub and state
 # choices in PUBSUB and STATE (default redis): the Node dependencies (and Deno
 # with them), the Dapr runtime and CLI, and the brokers and stores on
-# 127.0.0.1. Idempotent: a second run takes seconds.
+# 127.0.0.1. With --install-only, installs the brokers without starting them
+# (the tests start servers of their own). Idempotent: a second run takes
+# seconds.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
+INSTALL_ONLY=""
+[ "${1:-}" = "--install-only" ] && INSTALL_ONLY=1
 PUBSUB="${PUBSUB:-redis}"
 STATE="${STATE:-redis}"
 
@@ -25,5 +29,5 @@ for choice in "pubsub/$PUBSUB" "state/$STATE"; do
 done
 # One server may serve both choices (Redis, say): start each name once.
 for name in $(printf '%s\n' "$PUBSUB" "$STATE" | sort -u); do
-  bash "$ROOT_DIR/deploy/scripts/start-$name.sh"
+  INSTALL_ONLY="$INSTALL_ONLY" bash "$ROOT_DIR/deploy/scripts/start-$name.sh"
 done

@@ -12,6 +12,7 @@ ping_redis() { redis-cli -h 127.0.0.1 -p "$PORT" ping 2>/dev/null | grep -q PONG
 
 need_package redis-server redis-server
 need_package redis-cli redis-tools
+[ -z "${INSTALL_ONLY:-}" ] || exit 0
 
 if ping_redis; then exit 0; fi
 mkdir -p "$DATA"

@@ -7,7 +7,7 @@ export PATH="$DAPR_HOME/bin:$PATH"
 
 bash "$ROOT_DIR/deploy/scripts/provision.sh"
 say "building the services (tsc)"
-(cd "$ROOT_DIR" && npx --no-install tsc -p tsconfig.json) || die "the TypeScript build failed"
+(cd "$ROOT_DIR" && rm -rf dist && node_modules/.bin/tsc -p tsconfig.json) || die "the TypeScript build failed"
 
 run_file="$(node "$ROOT_DIR/deploy/scripts/run-template.mjs" --out "$ROOT_DIR/.dapr/run")"
 

@@ -1,6 +1,5 @@
 /** The notification log API. */
 import Router from "@koa/router";
-import { HttpProblem } from "../kit/errors.ts";
 import { validationProblem } from "../kit/errors.ts";
 import type { NotificationLog } from "./store.ts";
 
@@ -9,7 +8,7 @@ export function notificationRoutes(log: NotificationLog): Router {
   router.get("/", async (ctx) => {
     const orderId = ctx.query.order_id;
     if (typeof orderId !== "string" || orderId === "") {
-      throw validationProblem([{ field: "order_id", message: "is required (one order id)" }]) as HttpProblem;
+      throw validationProblem([{ field: "order_id", message: "is required (one order id)" }]);
     }
     const entries = await log.forOrder(orderId);
     ctx.body = entries.map(({ event_id: _event, ...visible }) => visible);

@@ -4,6 +4,7 @@
  * order.created event reaches notification once, even when the broker
  * delivers the same CloudEvent twice.
  */
+import process from "node:process";
 import { expect } from "chai";
 import request from "supertest";
 import { eventually, startSystem } from "../support/system.ts";
@@ -47,6 +48,14 @@ describe("order slice through the gateway (real daprd, real Redis)", function ()
     const response = await request(system.gatewayUrl).get("/health").expect(200);
     expect(response.body.status).to.equal("ok");
     expect(Object.keys(response.body.services)).to.have.members(["gateway-sidecar", "order", "inventory", "payment", "tracking", "notification"]);
+  });
+
+  it("runs every service on the runtime RUNTIME names", async function () {
+    const expected = process.env.RUNTIME ?? "node";
+    for (const appId of ["gateway", "order", "inventory", "payment", "tracking", "notification"]) {
+      const response = await fetch(`http://127.0.0.1:${system.appPort(appId)}/healthz`);
+      expect(((await response.json()) as { runtime: string }).runtime, appId).to.equal(expected);
+    }
   });
 
   it("creates an order (201, Location) that reads back unchanged", async function () {

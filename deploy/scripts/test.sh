@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# npm test: provisions what the tests need, then type-checks (Node build and
+# Deno), lints, runs the unit tests (fake ports, no sockets) and the
+# integration tests (real daprd sidecars, a real Redis, started and stopped by
+# the tests themselves). RUNTIME=deno runs the services under test on Deno.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$ROOT_DIR"
+export PATH="$DAPR_HOME/bin:$ROOT_DIR/node_modules/.bin:$PATH"
+
+step() { printf '\n== %s\n' "$*" >&2; }
+
+step "provision (Node dependencies, Dapr ${DAPR_VERSION}, brokers)"
+bash deploy/scripts/provision.sh --install-only
+
+step "typecheck and build for Node (tsc)"
+rm -rf dist
+tsc -p tsconfig.json
+
+step "typecheck for Deno (deno check)"
+deno check --quiet services/*/main.ts
+
+step "lint (eslint)"
+eslint --max-warnings 0 .
+
+step "unit tests"
+mocha --timeout 10000 'dist/tests/unit/**/*.test.js'
+
+step "integration tests (real sidecars; runtime: ${RUNTIME:-node}; pub/sub: ${PUBSUB:-redis}; state: ${STATE:-redis})"
+mocha --timeout 240000 'dist/tests/integration/**/*.test.js'
