@@ -3,6 +3,7 @@
  * ports to the sidecar, build the app, listen, and shut down gracefully.
  */
 import type Koa from "koa";
+import type { ReadinessCheck } from "./app.ts";
 import type { KitConfig } from "./config.ts";
 import { ConfigError } from "./config.ts";
 import { connectSidecar } from "./dapr/adapters.ts";
@@ -23,6 +24,8 @@ export interface ServiceContext<C extends KitConfig> {
   logger: Logger;
   metrics: HttpMetrics;
   dapr: SidecarPorts;
+  /** The config with the logger, metrics and readiness checks: what every buildApp takes. */
+  basics: C & { logger: Logger; metrics: HttpMetrics; readiness: ReadinessCheck[] };
 }
 
 /**
@@ -46,7 +49,8 @@ export async function runService<C extends KitConfig>(
   const logger = createLogger(config.appId, config.logLevel);
   const metrics = createMetrics(config.appId);
   const dapr = connectSidecar(config, { stateStore: config.stateStoreName, pubsub: config.pubsubName });
-  const app = buildApp({ config, logger, metrics, dapr });
+  const readiness: ReadinessCheck[] = [{ name: "dapr", check: () => dapr.sidecar.check() }];
+  const app = buildApp({ config, logger, metrics, dapr, basics: { ...config, logger, metrics, readiness } });
   return serve(app, {
     host: config.host,
     port: config.appPort,

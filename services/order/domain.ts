@@ -31,18 +31,6 @@ export interface PaymentInstruction {
   card_token?: string;
 }
 
-/** The body of POST /orders once validated. */
-export interface NewOrder {
-  customer_name: string;
-  customer_email: string;
-  origin_address: string;
-  destination_address: string;
-  package_weight: number;
-  package_dimensions?: string;
-  items: OrderItem[];
-  payment?: PaymentInstruction;
-}
-
 export interface StatusChange {
   status: OrderStatus;
   at: string;
@@ -70,6 +58,12 @@ export interface Order {
   updated_at: string;
 }
 
+/** The body of POST /orders once validated. */
+export type NewOrder = Pick<
+  Order,
+  "customer_name" | "customer_email" | "origin_address" | "destination_address" | "package_weight" | "package_dimensions" | "items"
+> & { payment?: PaymentInstruction };
+
 /** What the order keeps, beyond its public shape. */
 export interface StoredOrder extends Order {
   /** Set when the order was created with an Idempotency-Key. */
@@ -79,18 +73,10 @@ export interface StoredOrder extends Order {
 }
 
 /** The data of the order.created event. */
-export interface OrderCreated {
-  order_id: string;
-  customer_name: string;
-  customer_email: string;
-  origin_address: string;
-  destination_address: string;
-  package_weight: number;
-  package_dimensions?: string;
-  items: OrderItem[];
-  payment: PaymentInstruction;
-  created_at: string;
-}
+export type OrderCreated = Pick<
+  Order,
+  "customer_name" | "customer_email" | "origin_address" | "destination_address" | "package_weight" | "package_dimensions" | "items"
+> & { order_id: string; payment: PaymentInstruction; created_at: string };
 
 /** A new pending order and the event that announces it. */
 export function createOrder(

@@ -3,12 +3,4 @@ import { runService } from "../kit/service.ts";
 import { buildApp } from "./app.ts";
 import { loadConfig } from "./config.ts";
 
-await runService(loadConfig, ({ config, logger, metrics, dapr }) =>
-  buildApp({
-    ...config,
-    logger,
-    metrics,
-    store: dapr.state,
-    readiness: [{ name: "dapr", check: () => dapr.sidecar.check() }],
-  }),
-);
+await runService(loadConfig, ({ basics, dapr }) => buildApp({ ...basics, store: dapr.state }));

@@ -1,0 +1,38 @@
+/**
+ * The app of a service that listens to events: the kit's app with the
+ * service's subscriptions (/dapr/subscribe and their delivery routes) and
+ * its API routers.
+ */
+import type Router from "@koa/router";
+import type Koa from "koa";
+import { createApp } from "./app.ts";
+import type { AppOptions } from "./app.ts";
+import type { StateStore } from "./dapr/ports.ts";
+import { subscriptionRouter } from "./dapr/subscriptions.ts";
+import type { SubscriptionSpec } from "./dapr/subscriptions.ts";
+
+/** What every service's buildApp takes besides its own ports. */
+export interface ServiceDeps extends AppOptions {
+  pubsubName: string;
+}
+
+export interface ServiceAppOptions extends ServiceDeps {
+  /** Where the subscription router records applied events. */
+  eventStore: StateStore;
+  subscriptions?: SubscriptionSpec[];
+  routers?: Router[];
+}
+
+/** createApp, plus the service's subscriptions and routers. */
+export function createServiceApp(options: ServiceAppOptions): Koa {
+  const app = createApp(options);
+  const subscriptions = subscriptionRouter(options.subscriptions ?? [], {
+    pubsubName: options.pubsubName,
+    store: options.eventStore,
+    logger: options.logger,
+    registry: options.metrics.registry,
+  });
+  app.use(subscriptions.routes());
+  for (const router of options.routers ?? []) app.use(router.routes());
+  return app;
+}
