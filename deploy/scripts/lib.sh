@@ -43,3 +43,15 @@ wait_port() {
 }
 
 mkdir -p "$CACHE_DIR"
+
+# The servers the PUBSUB and STATE choices need, each once (Redis may serve both).
+server_names() {
+  printf '%s\n' "${PUBSUB:-redis}" "${STATE:-redis}" | sort -u
+}
+
+# Defines <name>_install, <name>_ready and <name>_run for every server script.
+for server_script in "$ROOT_DIR"/deploy/scripts/servers/*.sh; do
+  # shellcheck source=/dev/null
+  source "$server_script"
+done
+unset server_script

@@ -1,26 +1,45 @@
 #!/usr/bin/env bash
 # npm start: provisions, builds, and runs every service with its sidecar in
-# the foreground (`dapr run -f`), the gateway on 127.0.0.1:8000. Ctrl-C stops
-# everything this script started.
+# the foreground (`dapr run -f`), the gateway on 127.0.0.1:8000. Servers that
+# are not running yet (Redis, placement) are started here and stopped again:
+# Ctrl-C stops everything this script started, and nothing else.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 export PATH="$DAPR_HOME/bin:$PATH"
 
 bash "$ROOT_DIR/deploy/scripts/provision.sh"
 say "building the services (tsc)"
 (cd "$ROOT_DIR" && rm -rf dist && node_modules/.bin/tsc -p tsconfig.json) || die "the TypeScript build failed"
-
 run_file="$(node "$ROOT_DIR/deploy/scripts/run-template.mjs" --out "$ROOT_DIR/.dapr/run")"
 
-placement_pid=""
-if ! (exec 3<>/dev/tcp/127.0.0.1/50005) 2>/dev/null; then
-  bash "$ROOT_DIR/deploy/scripts/start-placement.sh" &
-  placement_pid=$!
-  wait_port 50005 20 "Dapr placement"
-fi
-stop_placement() { [ -z "$placement_pid" ] || kill "$placement_pid" 2>/dev/null || true; }
-trap stop_placement EXIT
+started=()
+stop_started() {
+  trap - EXIT INT TERM
+  for pid in "${started[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap stop_started EXIT
+trap 'exit 130' INT TERM
 
-say "starting gateway, order, inventory, payment, tracking, notification (${RUNTIME:-node}); pub/sub: ${PUBSUB:-redis}, state: ${STATE:-redis}"
+# Starts server $1 in the background unless it already answers; waits for it.
+ensure_running() {
+  local name="$1" deadline=$((SECONDS + 30))
+  if "${name}_ready"; then say "using the $name already running"; return; fi
+  ( "${name}_run" ) >"$ROOT_DIR/.dapr/$name.log" 2>&1 &
+  local pid=$!
+  started+=("$pid")
+  until "${name}_ready"; do
+    kill -0 "$pid" 2>/dev/null || die "$name exited at start (see .dapr/$name.log)"
+    [ "$SECONDS" -lt "$deadline" ] || die "$name did not get ready within 30s (see .dapr/$name.log)"
+    sleep 0.2
+  done
+  say "started $name (pid $pid)"
+}
+
+for name in $(server_names) placement; do ensure_running "$name"; done
+
+say "starting gateway, order, inventory, payment, tracking, notification on ${RUNTIME:-node}; pub/sub: ${PUBSUB:-redis}, state: ${STATE:-redis}"
 say "gateway: http://127.0.0.1:8000   health: http://127.0.0.1:8000/health   logs: services/<name>/.dapr/logs/"
 cd "$ROOT_DIR"
-dapr run -f "$run_file"
+dapr run -f "$run_file" &
+started+=("$!")
+wait "$!"

@@ -9,8 +9,8 @@ export PATH="$DAPR_HOME/bin:$ROOT_DIR/node_modules/.bin:$PATH"
 
 step() { printf '\n== %s\n' "$*" >&2; }
 
-step "provision (Node dependencies, Dapr ${DAPR_VERSION}, brokers)"
-bash deploy/scripts/provision.sh --install-only
+step "provision (Node dependencies, Dapr ${DAPR_VERSION}, broker packages)"
+bash deploy/scripts/provision.sh
 
 step "typecheck and build for Node (tsc)"
 rm -rf dist

@@ -4,6 +4,8 @@
  * order.created event reaches notification once, even when the broker
  * delivers the same CloudEvent twice.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import process from "node:process";
 import { expect } from "chai";
 import request from "supertest";
@@ -35,6 +37,21 @@ describe("order slice through the gateway (real daprd, real Redis)", function ()
   async function notificationsOf(orderId: string): Promise<Array<{ template: string; order_id: string }>> {
     const response = await request(system.gatewayUrl).get(`/api/v1/notifications?order_id=${orderId}`).expect(200);
     return response.body as Array<{ template: string; order_id: string }>;
+  }
+
+  /** The JSON log lines an app wrote, as `dapr run` collected them. */
+  function appLogLines(appId: string): Array<Record<string, unknown>> {
+    const prefix = `== APP - ${appId} == `;
+    return readFileSync(join(system.logDir, "dapr-run.log"), "utf8")
+      .split("\n")
+      .filter((line) => line.startsWith(prefix) && line.includes("{"))
+      .flatMap((line) => {
+        try {
+          return [JSON.parse(line.slice(prefix.length)) as Record<string, unknown>];
+        } catch {
+          return [];
+        }
+      });
   }
 
   async function deliveries(outcome: string): Promise<number> {
@@ -73,6 +90,22 @@ describe("order slice through the gateway (real daprd, real Redis)", function ()
     const log = await eventually(() => notificationsOf(created.body.id), (entries) => entries.length > 0);
     expect(log).to.have.length(1);
     expect(log[0]).to.include({ order_id: created.body.id, template: "order_received", recipient: order.customer_email });
+  });
+
+  it("carries the caller's W3C trace from the gateway through the outbox to notification", async function () {
+    const traceId = crypto.randomUUID().replaceAll("-", "");
+    const created = await request(system.gatewayUrl)
+      .post("/api/v1/orders")
+      .set("traceparent", `00-${traceId}-00f067aa0ba902b7-01`)
+      .send(order)
+      .expect(201);
+    expect(created.headers.traceparent).to.match(new RegExp(`^00-${traceId}-`));
+    const applied = await eventually(
+      async () => appLogLines("notification").filter((line) => line.msg === "event applied" && line.trace_id === traceId),
+      (lines) => lines.length > 0,
+    );
+    expect(applied[0]).to.include({ event_type: "order.created", topic: "orders" });
+    expect(appLogLines("order").some((line) => line.msg === "order created" && line.order_id === created.body.id && line.trace_id === traceId)).to.equal(true);
   });
 
   it("applies a CloudEvent delivered twice only once", async function () {

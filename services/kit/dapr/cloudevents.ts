@@ -13,6 +13,8 @@ export interface CloudEvent<T = unknown> {
   pubsubname?: string;
   time?: string;
   traceparent?: string;
+  /** Dapr's copy of the traceparent (the only one set by the outbox). */
+  traceid?: string;
   tracestate?: string;
   datacontenttype?: string;
 }

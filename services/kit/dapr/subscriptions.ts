@@ -188,7 +188,9 @@ export function subscriptionRouter(specs: SubscriptionSpec[], options: Subscript
           deliveries.inc({ topic: spec.topic, type, outcome: "dropped" });
           return answer(ctx, "DROP");
         }
-        const trace = continueTrace(event.traceparent ?? ctx.get("traceparent"), event.tracestate);
+        // Dapr's outbox leaves traceparent empty and carries the trace in traceid.
+        const traceparent = [event.traceparent, event.traceid, ctx.get("traceparent")].find((t) => t) ?? undefined;
+        const trace = continueTrace(traceparent, event.tracestate);
         const log = options.logger.child({ event_id: event.id, event_type: event.type, topic: spec.topic, trace_id: trace.traceId });
         const outcome = await withTrace(trace, () => deliver(event, handler, spec.topic, log));
         deliveries.inc({ topic: spec.topic, type, outcome });

@@ -77,6 +77,14 @@ describe("subscription router", () => {
     expect(basics.lines.find((l) => l.msg === "handling")).to.include({ trace_id: "0af7651916cd43dd8448eb211c80319c", event_id: "e1" });
   });
 
+  it("takes the trace from traceid when traceparent is empty (as the outbox sends it)", async () => {
+    const { deliver, basics } = setup(async (_e, log) => {
+      log.info("handling");
+    });
+    await deliver({ ...event("e2"), traceparent: "", traceid: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" });
+    expect(basics.lines.find((l) => l.msg === "handling")).to.include({ trace_id: "4bf92f3577b34da6a3ce929d0e0e4736" });
+  });
+
   it("asks for redelivery when the handler fails, and applies the redelivery", async () => {
     let attempts = 0;
     const { deliver } = setup(async () => {

@@ -1,0 +1,17 @@
+# The Dapr placement service on 127.0.0.1:50005, where the CLI points every
+# sidecar. This system has no actors, but daprd reports itself healthy only
+# once it reaches placement. Health and metrics get ports of their own so that
+# nothing collides on one machine. Sourced by start.sh.
+
+PLACEMENT_PORT="${PLACEMENT_PORT:-50005}"
+
+placement_ready() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$PLACEMENT_PORT") 2>/dev/null
+}
+
+placement_run() {
+  exec "$DAPR_HOME/bin/placement" --port "$PLACEMENT_PORT" --listen-address 127.0.0.1 \
+    --healthz-port "$((PLACEMENT_PORT + 8075))" --healthz-listen-address 127.0.0.1 \
+    --metrics-port "$((PLACEMENT_PORT + 9085))" --metrics-listen-address 127.0.0.1 \
+    --log-level error
+}
