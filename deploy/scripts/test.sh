@@ -26,4 +26,4 @@ step "unit tests"
 mocha --timeout 10000 'dist/tests/unit/**/*.test.js'
 
 step "integration tests (real sidecars; runtime: ${RUNTIME:-node}; pub/sub: ${PUBSUB:-redis}; state: ${STATE:-redis})"
-mocha --timeout 240000 'dist/tests/integration/**/*.test.js'
+mocha --timeout 240000 --require dist/tests/integration/hooks.js 'dist/tests/integration/**/*.test.js'

@@ -9,8 +9,9 @@ import { join } from "node:path";
 import process from "node:process";
 import { expect } from "chai";
 import request from "supertest";
-import { eventually, startSystem } from "../support/system.ts";
+import { eventually } from "../support/system.ts";
 import type { RunningSystem } from "../support/system.ts";
+import { system as runningSystem } from "./hooks.ts";
 
 const order = {
   customer_name: "Ada Lovelace",
@@ -26,12 +27,8 @@ describe("order slice through the gateway (real daprd, real Redis)", function ()
   this.timeout(180_000);
   let system: RunningSystem;
 
-  before(async function () {
-    system = await startSystem({ portOffset: 100, redisPort: 6390, placementPort: 50105, startTimeoutMs: 150_000 });
-  });
-
-  after(async function () {
-    await system?.stop();
+  before(function () {
+    system = runningSystem();
   });
 
   async function notificationsOf(orderId: string): Promise<Array<{ template: string; order_id: string }>> {

@@ -1,0 +1,26 @@
+/**
+ * One running system for every integration test file (a mocha root hook
+ * plugin, loaded with --require): started before the first test, stopped
+ * after the last.
+ */
+import { startSystem } from "../support/system.ts";
+import type { RunningSystem } from "../support/system.ts";
+
+let running: RunningSystem | undefined;
+
+/** The system the integration tests talk to. */
+export function system(): RunningSystem {
+  if (!running) throw new Error("the system is not running (load tests/integration/hooks with --require)");
+  return running;
+}
+
+export const mochaHooks = {
+  async beforeAll(this: Mocha.Context) {
+    this.timeout(200_000);
+    running = await startSystem({ portOffset: 100, redisPort: 6390, placementPort: 50105, startTimeoutMs: 180_000 });
+  },
+  async afterAll(this: Mocha.Context) {
+    this.timeout(60_000);
+    await running?.stop();
+  },
+};
