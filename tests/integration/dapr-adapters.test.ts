@@ -11,7 +11,7 @@ import { system } from "./hooks.ts";
 describe("Dapr adapters against a real sidecar", function () {
   this.timeout(30_000);
   // The payment app's sidecar: its state is prefixed "payment||", so these keys touch no other service.
-  const dapr = () => connectSidecar({ daprHost: "127.0.0.1", daprHttpPort: system().daprPort("payment"), daprApiToken: undefined }, { stateStore: "statestore", pubsub: "pubsub" });
+  const dapr = () => connectSidecar({ daprHost: "127.0.0.1", daprHttpPort: system().daprPort("payment"), daprApiToken: system().daprApiToken }, { stateStore: "statestore", pubsub: "pubsub" });
   const key = (name: string) => `adapter-test:${name}:${crypto.randomUUID()}`;
 
   it("reads back a saved value with an ETag, and a missing key as undefined", async () => {
@@ -78,11 +78,19 @@ describe("Dapr adapters against a real sidecar", function () {
   it("publishes to the broker, and names an unknown pub/sub in its error", async () => {
     const { publisher } = dapr();
     await publisher.publish("adapter-test", "adapter.tested", { ok: true }, { id: crypto.randomUUID() });
-    const unknown = connectSidecar({ daprHost: "127.0.0.1", daprHttpPort: system().daprPort("payment"), daprApiToken: undefined }, { stateStore: "statestore", pubsub: "no-such-pubsub" });
+    const unknown = connectSidecar({ daprHost: "127.0.0.1", daprHttpPort: system().daprPort("payment"), daprApiToken: system().daprApiToken }, { stateStore: "statestore", pubsub: "no-such-pubsub" });
     let error: unknown;
     await unknown.publisher.publish("t", "x", {}).catch((e) => (error = e));
     expect(error).to.be.instanceOf(DaprError);
     expect((error as DaprError).code).to.equal("ERR_PUBSUB_NOT_FOUND");
+  });
+
+  it("is refused by a sidecar without the API token", async () => {
+    const tokenless = connectSidecar({ daprHost: "127.0.0.1", daprHttpPort: system().daprPort("payment"), daprApiToken: undefined }, { stateStore: "statestore", pubsub: "pubsub" });
+    let error: unknown;
+    await tokenless.state.get("k").catch((e) => (error = e));
+    expect(error).to.be.instanceOf(DaprError);
+    expect((error as DaprError).status).to.equal(401);
   });
 
   it("reports a sidecar that is not there as DaprUnavailableError", async () => {

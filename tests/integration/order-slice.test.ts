@@ -72,6 +72,15 @@ describe("order slice through the gateway (real daprd, real Redis)", function ()
     }
   });
 
+  it("lets only its sidecar call a service (APP_API_TOKEN), and only token holders call a sidecar (DAPR_API_TOKEN)", async function () {
+    const orderUrl = `http://127.0.0.1:${system.appPort("order")}/api/v1/orders/${crypto.randomUUID()}`;
+    expect((await fetch(orderUrl)).status).to.equal(401);
+    expect((await fetch(orderUrl, { headers: { "dapr-api-token": system.appApiToken } })).status).to.equal(404);
+    const sidecar = `http://127.0.0.1:${system.daprPort("order")}/v1.0/state/statestore/some-key`;
+    expect((await fetch(sidecar)).status).to.equal(401);
+    expect((await fetch(sidecar, { headers: { "dapr-api-token": system.daprApiToken } })).status).to.be.oneOf([200, 204]);
+  });
+
   it("creates an order (201, Location) that reads back unchanged", async function () {
     const created = await request(system.gatewayUrl).post("/api/v1/orders").send(order).expect(201);
     expect(created.headers.location).to.equal(`/api/v1/orders/${created.body.id}`);
@@ -122,7 +131,7 @@ describe("order slice through the gateway (real daprd, real Redis)", function ()
     for (let i = 0; i < 2; i++) {
       const published = await fetch(`http://127.0.0.1:${system.daprPort("order")}/v1.0/publish/pubsub/orders`, {
         method: "POST",
-        headers: { "content-type": "application/cloudevents+json" },
+        headers: { "content-type": "application/cloudevents+json", "dapr-api-token": system.daprApiToken },
         body: JSON.stringify(cloudEvent),
       });
       expect(published.status).to.equal(204);

@@ -25,6 +25,10 @@ export interface SystemOptions {
 
 export interface RunningSystem {
   gatewayUrl: string;
+  /** Every sidecar requires it on calls to its API (DAPR_API_TOKEN). */
+  daprApiToken: string;
+  /** Every app but the gateway requires it on calls from its sidecar (APP_API_TOKEN). */
+  appApiToken: string;
   /** The Dapr HTTP port of an app's sidecar. */
   daprPort(appId: string): number;
   /** The port an app itself listens on. */
@@ -122,9 +126,15 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     ], { cwd: root, encoding: "utf8" });
     if (template.status !== 0) throw new Error(`run template: ${template.stderr}`);
 
+    // Both tokens on, as in production: daprd reads them from the CLI's
+    // environment, and the apps get the same variables.
+    const daprApiToken = crypto.randomUUID();
+    const appApiToken = crypto.randomUUID();
     const cli = startProcess("dapr-run", join(daprBin, "dapr"), ["run", "-f", template.stdout.trim()], logDir, {
       ...process.env,
       PATH: `${daprBin}:${process.env.PATH}`,
+      DAPR_API_TOKEN: daprApiToken,
+      APP_API_TOKEN: appApiToken,
     });
     started.push(cli);
     const gatewayUrl = `http://127.0.0.1:${APP_PORTS.gateway! + options.portOffset}`;
@@ -140,6 +150,8 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     );
     return {
       gatewayUrl,
+      daprApiToken,
+      appApiToken,
       daprPort: (appId) => DAPR_PORTS[appId]! + options.portOffset,
       appPort: (appId) => APP_PORTS[appId]! + options.portOffset,
       logDir,
