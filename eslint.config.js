@@ -21,7 +21,7 @@ export default tseslint.config(
   },
   {
     files: ["services/**/*.ts"],
-    ignores: ["services/kit/dapr/adapters.ts"],
+    ignores: ["services/kit/dapr/http.ts"],
     rules: {
       "no-restricted-imports": ["error", { patterns: [{ group: ["@dapr/dapr"], message: "Services reach Dapr through the kit's ports (services/kit/dapr/ports.ts)." }] }],
     },

@@ -1,7 +1,7 @@
 /**
  * The ports through which services reach infrastructure. Services and their
- * tests depend on these interfaces only; adapters.ts implements them over the
- * Dapr sidecar, and unit tests pass fakes.
+ * tests depend on these interfaces only; adapters.ts and state.ts implement
+ * them over the Dapr sidecar, and unit tests pass fakes.
  */
 
 /** A stored value with the ETag that guards its next write. */

@@ -1,16 +1,8 @@
 /**
  * Programmatic subscriptions served by the Koa app itself: GET /dapr/subscribe
  * lists them, and each delivery is answered with Dapr's SUCCESS, RETRY or DROP
- * on purpose. Every subscription has a dead-letter topic.
- *
- * Each CloudEvent id is applied at most once. Before its handler runs, a
- * delivery claims the event with an insert-only write of a marker key (an
- * atomic single-key write on every store); a second delivery of the same id
- * finds the marker and is acknowledged without effect, or, while the first
- * is still at work, asked to come again. A handler that fails gives its claim
- * back so that the redelivery applies the event. A claim whose holder died is
- * taken over after its lease; for that window, handlers keep their own effects
- * idempotent by business key (one reservation per order, say).
+ * on purpose. Every subscription has a dead-letter topic, and each CloudEvent
+ * id is applied at most once (event-claims.ts).
  */
 import Router from "@koa/router";
 import { Counter } from "prom-client";
@@ -21,6 +13,8 @@ import { continueTrace, withTrace } from "../trace-context.ts";
 import { MalformedEventError, parseCloudEvent } from "./cloudevents.ts";
 import type { CloudEvent } from "./cloudevents.ts";
 import { EtagMismatchError } from "./errors.ts";
+import { applyOperations, EventClaims } from "./event-claims.ts";
+import type { Claim } from "./event-claims.ts";
 import type { StateOperation, StateStore } from "./ports.ts";
 
 /** Thrown by a handler for an event that can never be applied: it goes to the dead-letter topic. */
@@ -72,43 +66,11 @@ const STATUS_OF: Record<Outcome, DaprStatus> = {
   dropped: "DROP",
 };
 
-const DEFAULT_MARKER_TTL = 7 * 24 * 3600;
+const DEFAULT_MARKER_TTL_SECONDS = 7 * 24 * 3600;
 const DEFAULT_CLAIM_LEASE_MS = 60_000;
 
-/** What the marker of an event records. */
-export interface AppliedMarker {
-  event_id: string;
-  type: string;
-  state: "claimed" | "applied";
-  /** Epoch ms until which a claim holds (0 once applied). */
-  claimed_until: number;
-}
-
-type Claim = { outcome: "claimed"; etag: string } | { outcome: "applied" } | { outcome: "busy" };
-
-function markerValue(event: CloudEvent, state: AppliedMarker["state"], claimedUntil: number): AppliedMarker {
-  return { event_id: event.id, type: event.type, state, claimed_until: claimedUntil };
-}
-
-/**
- * Commits a handler's operations: a single write through save (atomic and
- * guarded on every store), several through one state transaction.
- */
-export async function applyOperations(store: StateStore, operations: StateOperation[]): Promise<void> {
-  if (operations.length === 0) return;
-  if (operations.length > 1) return store.transact(operations);
-  const [op] = operations as [StateOperation];
-  if (op.operation === "delete") return store.delete(op.key, op.etag !== undefined ? { etag: op.etag } : {});
-  const { operation: _operation, key, value, ...options } = op;
-  return store.save(key, value, options);
-}
 /** Stands for every event type without a handler of its own. */
 const OTHER_TYPES = "";
-
-/** The key of the marker that records `event` as applied. */
-export function appliedMarkerKey(topic: string, eventId: string): string {
-  return `applied:${topic}:${eventId}`;
-}
 
 function routePath(topic: string, type: string): string {
   return `/dapr/events/${encodeURIComponent(topic)}/${type === OTHER_TYPES ? "_other" : encodeURIComponent(type)}`;
@@ -134,39 +96,17 @@ export function subscriptionDocument(pubsubName: string, specs: SubscriptionSpec
 /** A router serving /dapr/subscribe and the delivery routes of `specs`. */
 export function subscriptionRouter(specs: SubscriptionSpec[], options: SubscriptionOptions): Router {
   const router = new Router();
-  const ttl = String(options.markerTtlSeconds ?? DEFAULT_MARKER_TTL);
-  const leaseMs = options.claimLeaseMs ?? DEFAULT_CLAIM_LEASE_MS;
-  const now = options.now ?? Date.now;
+  const claims = new EventClaims(options.store, {
+    leaseMs: options.claimLeaseMs ?? DEFAULT_CLAIM_LEASE_MS,
+    ttlSeconds: options.markerTtlSeconds ?? DEFAULT_MARKER_TTL_SECONDS,
+    now: options.now ?? Date.now,
+  });
   const deliveries = new Counter({
     name: "dapr_events_total",
     help: "Event deliveries by topic, type and outcome (applied, duplicate, busy, failed, dropped, ignored)",
     labelNames: ["topic", "type", "outcome"] as const,
     registers: options.registry ? [options.registry] : [],
   });
-
-  async function claimEvent(store: StateStore, marker: string, event: CloudEvent, lease: number, ttlSeconds: string): Promise<Claim> {
-    const metadata = { ttlInSeconds: ttlSeconds };
-    try {
-      await store.save(marker, markerValue(event, "claimed", now() + lease), { onlyIfAbsent: true, metadata });
-    } catch (err) {
-      if (!(err instanceof EtagMismatchError)) throw err;
-      const existing = await store.get<AppliedMarker>(marker);
-      if (!existing) return { outcome: "busy" };
-      if (existing.value.state === "applied") return { outcome: "applied" };
-      if (existing.value.claimed_until > now()) return { outcome: "busy" };
-      // The holder's lease ran out: it died or hangs. Take the event over.
-      try {
-        await store.save(marker, markerValue(event, "claimed", now() + lease), { etag: existing.etag, metadata });
-      } catch (takeover) {
-        if (takeover instanceof EtagMismatchError) return { outcome: "busy" };
-        throw takeover;
-      }
-    }
-    // Saves do not return the new ETag; the marker's guarded updates need it.
-    const claimed = await store.get<AppliedMarker>(marker);
-    if (!claimed) return { outcome: "busy" };
-    return { outcome: "claimed", etag: claimed.etag };
-  }
 
   router.get("/dapr/subscribe", (ctx) => {
     ctx.body = subscriptionDocument(options.pubsubName, specs);
@@ -200,10 +140,9 @@ export function subscriptionRouter(specs: SubscriptionSpec[], options: Subscript
   }
 
   async function deliver(event: CloudEvent, handler: EventHandler, topic: string, log: Logger): Promise<Outcome> {
-    const marker = appliedMarkerKey(topic, event.id);
     let claim: Claim;
     try {
-      claim = await claimEvent(options.store, marker, event, leaseMs, ttl);
+      claim = await claims.claim(topic, event);
     } catch (err) {
       log.warn({ err: (err as Error).message }, "cannot claim the event; asking for redelivery");
       return "failed";
@@ -220,7 +159,7 @@ export function subscriptionRouter(specs: SubscriptionSpec[], options: Subscript
       const result = (await handler(event, log)) ?? {};
       await applyOperations(options.store, result.operations ?? []);
     } catch (err) {
-      await options.store.delete(marker, { etag: claim.etag }).catch((e: Error) => log.warn({ err: e.message }, "could not release the claim"));
+      await claims.release(claim).catch((e: Error) => log.warn({ err: e.message }, "could not release the claim"));
       if (err instanceof PoisonEventError || err instanceof MalformedEventError) {
         log.error({ err: err.message }, "event cannot be applied; dropping it to the dead-letter topic");
         return "dropped";
@@ -233,7 +172,7 @@ export function subscriptionRouter(specs: SubscriptionSpec[], options: Subscript
       return "failed";
     }
     try {
-      await options.store.save(marker, markerValue(event, "applied", 0), { etag: claim.etag, metadata: { ttlInSeconds: ttl } });
+      await claims.complete(claim);
     } catch (err) {
       // The effect is committed; only the marker is not. A redelivery would
       // meet the handler's own idempotency.

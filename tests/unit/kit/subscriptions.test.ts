@@ -3,8 +3,10 @@ import type Koa from "koa";
 import { createApp } from "../../../services/kit/app.ts";
 import type { CloudEvent } from "../../../services/kit/dapr/cloudevents.ts";
 import { DaprError } from "../../../services/kit/dapr/errors.ts";
-import { appliedMarkerKey, PoisonEventError, subscriptionRouter } from "../../../services/kit/dapr/subscriptions.ts";
-import type { AppliedMarker, EventHandler } from "../../../services/kit/dapr/subscriptions.ts";
+import { appliedMarkerKey } from "../../../services/kit/dapr/event-claims.ts";
+import type { AppliedMarker } from "../../../services/kit/dapr/event-claims.ts";
+import { PoisonEventError, subscriptionRouter } from "../../../services/kit/dapr/subscriptions.ts";
+import type { EventHandler } from "../../../services/kit/dapr/subscriptions.ts";
 import { appBasics, call, FakeStateStore } from "../../support/fakes.ts";
 
 function event(id: string, type = "thing.happened", data: unknown = { n: 1 }): CloudEvent {

@@ -1,0 +1,103 @@
+/**
+ * Applying each CloudEvent id at most once. Before its handler runs, a
+ * delivery claims the event with an insert-only write of a marker key (an
+ * atomic single-key write on every store); a second delivery of the same id
+ * finds the marker and is acknowledged without effect or, while the first is
+ * still at work, asked to come again. A handler that fails gives its claim
+ * back so that the redelivery applies the event. A claim whose holder died is
+ * taken over after its lease; for that window, handlers keep their own effects
+ * idempotent by business key (one reservation per order, say).
+ */
+import type { CloudEvent } from "./cloudevents.ts";
+import { EtagMismatchError } from "./errors.ts";
+import type { StateOperation, StateStore } from "./ports.ts";
+
+/** What the marker of an event records. */
+export interface AppliedMarker {
+  event_id: string;
+  type: string;
+  state: "claimed" | "applied";
+  /** Epoch ms until which a claim holds (0 once applied). */
+  claimed_until: number;
+}
+
+/** The outcome of claiming an event: ours to apply, already applied, or held by another delivery. */
+export type Claim = { outcome: "claimed"; key: string; etag: string; event: CloudEvent } | { outcome: "applied" } | { outcome: "busy" };
+
+export interface EventClaimOptions {
+  /** How long a claim holds before another delivery may take the event over. */
+  leaseMs: number;
+  /** How long markers are kept; redeliveries later than this are not recognised. */
+  ttlSeconds: number;
+  now: () => number;
+}
+
+/** The key of the marker that records an event of `topic` as applied. */
+export function appliedMarkerKey(topic: string, eventId: string): string {
+  return `applied:${topic}:${eventId}`;
+}
+
+function markerValue(event: CloudEvent, state: AppliedMarker["state"], claimedUntil: number): AppliedMarker {
+  return { event_id: event.id, type: event.type, state, claimed_until: claimedUntil };
+}
+
+/** Claims, completes and releases events through markers in a state store. */
+export class EventClaims {
+  readonly #store: StateStore;
+  readonly #options: EventClaimOptions;
+  readonly #metadata: Record<string, string>;
+
+  constructor(store: StateStore, options: EventClaimOptions) {
+    this.#store = store;
+    this.#options = options;
+    this.#metadata = { ttlInSeconds: String(options.ttlSeconds) };
+  }
+
+  /** Claims `event` of `topic` for this delivery. */
+  async claim(topic: string, event: CloudEvent): Promise<Claim> {
+    const key = appliedMarkerKey(topic, event.id);
+    const claimed = () => markerValue(event, "claimed", this.#options.now() + this.#options.leaseMs);
+    try {
+      await this.#store.save(key, claimed(), { onlyIfAbsent: true, metadata: this.#metadata });
+    } catch (err) {
+      if (!(err instanceof EtagMismatchError)) throw err;
+      const existing = await this.#store.get<AppliedMarker>(key);
+      if (!existing) return { outcome: "busy" };
+      if (existing.value.state === "applied") return { outcome: "applied" };
+      if (existing.value.claimed_until > this.#options.now()) return { outcome: "busy" };
+      // The holder's lease ran out: it died or hangs. Take the event over.
+      try {
+        await this.#store.save(key, claimed(), { etag: existing.etag, metadata: this.#metadata });
+      } catch (takeover) {
+        if (takeover instanceof EtagMismatchError) return { outcome: "busy" };
+        throw takeover;
+      }
+    }
+    // Saves do not return the new ETag; the marker's guarded updates need it.
+    const mine = await this.#store.get<AppliedMarker>(key);
+    return mine ? { outcome: "claimed", key, etag: mine.etag, event } : { outcome: "busy" };
+  }
+
+  /** Records the claimed event as applied. */
+  async complete(claim: Extract<Claim, { outcome: "claimed" }>): Promise<void> {
+    await this.#store.save(claim.key, markerValue(claim.event, "applied", 0), { etag: claim.etag, metadata: this.#metadata });
+  }
+
+  /** Gives the claim back, so that a redelivery applies the event. */
+  async release(claim: Extract<Claim, { outcome: "claimed" }>): Promise<void> {
+    await this.#store.delete(claim.key, { etag: claim.etag });
+  }
+}
+
+/**
+ * Commits a handler's operations: a single write through save (atomic and
+ * guarded on every store), several through one state transaction.
+ */
+export async function applyOperations(store: StateStore, operations: StateOperation[]): Promise<void> {
+  if (operations.length === 0) return;
+  if (operations.length > 1) return store.transact(operations);
+  const [op] = operations as [StateOperation];
+  if (op.operation === "delete") return store.delete(op.key, op.etag !== undefined ? { etag: op.etag } : {});
+  const { operation: _operation, key, value, ...options } = op;
+  return store.save(key, value, options);
+}

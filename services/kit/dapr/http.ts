@@ -1,0 +1,86 @@
+/**
+ * The sidecar's HTTP API, through the @dapr/dapr SDK's HTTP client. The SDK's
+ * higher-level helpers resolve to `{error}` instead of throwing, drop ETags
+ * and cannot carry trace headers, so the adapters use its `execute` call with
+ * the request each operation needs; failures become the typed errors of
+ * errors.ts. Calls carry the current W3C trace context and the API token.
+ */
+import { CommunicationProtocolEnum, HTTPClient, LogLevel } from "@dapr/dapr";
+import { traceHeaders } from "../trace-context.ts";
+import { DaprError, DaprUnavailableError, EtagInvalidError, EtagMismatchError } from "./errors.ts";
+
+export interface SidecarAddress {
+  daprHost: string;
+  daprHttpPort: number;
+  daprApiToken: string | undefined;
+}
+
+type ExecuteParams = { method: string; body?: object | string; headers?: Record<string, string> };
+
+/** The sidecar's HTTP API: one request, typed errors. */
+export class DaprHttp {
+  readonly baseUrl: string;
+  readonly #client: HTTPClient;
+  readonly #token: string | undefined;
+
+  constructor(address: SidecarAddress) {
+    this.baseUrl = `http://${address.daprHost}:${address.daprHttpPort}`;
+    this.#token = address.daprApiToken;
+    this.#client = new HTTPClient({
+      daprHost: address.daprHost,
+      daprPort: String(address.daprHttpPort),
+      communicationProtocol: CommunicationProtocolEnum.HTTP,
+      daprApiToken: address.daprApiToken,
+      logger: { level: LogLevel.Error },
+    });
+  }
+
+  /** Calls `/v1.0<path>`; resolves to the parsed body. */
+  async execute(path: string, params: ExecuteParams, context: { key?: string } = {}): Promise<unknown> {
+    const headers = { ...traceHeaders(), ...params.headers };
+    if (params.body !== undefined) headers["Content-Type"] ??= "application/json";
+    try {
+      // requiresInitialization=false: fail fast instead of polling for a sidecar.
+      return await this.#client.execute(path, { ...params, headers }, false);
+    } catch (err) {
+      throw toDaprError(err, `${params.method} ${path}`, context.key);
+    }
+  }
+
+  /** Plain fetch against the sidecar, with the API token and trace headers. */
+  async fetch(path: string, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    for (const [name, value] of Object.entries(traceHeaders())) if (!headers.has(name)) headers.set(name, value);
+    if (this.#token) headers.set("dapr-api-token", this.#token);
+    try {
+      return await fetch(`${this.baseUrl}${path}`, { ...init, headers });
+    } catch (err) {
+      throw new DaprUnavailableError(`Dapr sidecar at ${this.baseUrl} unreachable: ${(err as Error).message}`, err);
+    }
+  }
+}
+
+/** Maps what the SDK's execute throws to a typed DaprError. */
+export function toDaprError(err: unknown, what: string, key?: string): DaprError {
+  const message = err instanceof Error ? err.message : String(err);
+  let parsed: { status?: number; error_msg?: string } | undefined;
+  try {
+    parsed = JSON.parse(message) as { status?: number; error_msg?: string };
+  } catch {
+    return new DaprUnavailableError(`${what}: Dapr sidecar unreachable: ${message}`, err);
+  }
+  const status = parsed.status;
+  let code: string | undefined;
+  let detail = parsed.error_msg ?? message;
+  try {
+    const body = JSON.parse(parsed.error_msg ?? "") as { errorCode?: string; message?: string };
+    code = body.errorCode;
+    detail = body.message ?? detail;
+  } catch {
+    // Not every Dapr error body is JSON; keep the text.
+  }
+  if (status === 409) return new EtagMismatchError(`${what}: ${detail}`, key, err);
+  if (status === 400 && /etag/i.test(detail)) return new EtagInvalidError(`${what}: ${detail}`, err);
+  if (status === 500 && /etag mismatch|possible etag/i.test(detail)) return new EtagMismatchError(`${what}: ${detail}`, key, err);
+  return new DaprError(`${what} failed (${status}): ${detail}`, { status, code, cause: err });
+}
