@@ -32,16 +32,6 @@ need_package() {
   have "$cmd" || die "$cmd still missing after installing $*"
 }
 
-# Waits until a TCP port on 127.0.0.1 accepts connections, for at most $2 s.
-wait_port() {
-  local port="$1" seconds="${2:-30}" name="${3:-port $1}"
-  local deadline=$((SECONDS + seconds))
-  until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
-    [ "$SECONDS" -lt "$deadline" ] || die "$name did not open 127.0.0.1:$port within ${seconds}s"
-    sleep 0.2
-  done
-}
-
 mkdir -p "$CACHE_DIR"
 
 # The servers the PUBSUB and STATE choices need, each once (Redis may serve both).

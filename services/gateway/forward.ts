@@ -7,7 +7,7 @@
 import { Buffer } from "node:buffer";
 import type { Context } from "koa";
 import { requestLog } from "../kit/app.ts";
-import { DaprUnavailableError } from "../kit/dapr/errors.ts";
+import { DaprTimeoutError, DaprUnavailableError } from "../kit/dapr/errors.ts";
 import type { ServiceInvoker } from "../kit/dapr/ports.ts";
 import { HttpProblem } from "../kit/errors.ts";
 import type { Upstreams } from "./config.ts";
@@ -57,9 +57,9 @@ export async function forward(
 
   let response;
   try {
-    response = await withTimeout(invoker.invoke(appId, { method: ctx.method, path, headers, ...(body !== undefined ? { body } : {}) }), timeoutMs);
+    response = await invoker.invoke(appId, { method: ctx.method, path, headers, timeoutMs, ...(body !== undefined ? { body } : {}) });
   } catch (err) {
-    if (err instanceof TimeoutError) {
+    if (err instanceof DaprTimeoutError) {
       throw new HttpProblem(GatewayProblems.upstreamTimeout, `The ${appId} service did not answer within ${timeoutMs} ms`);
     }
     if (err instanceof DaprUnavailableError) {
@@ -79,14 +79,4 @@ export async function forward(
   }
   ctx.body = response.body.byteLength > 0 ? Buffer.from(response.body) : null;
   if (response.body.byteLength === 0) ctx.status = response.status;
-}
-
-class TimeoutError extends Error {}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout>;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TimeoutError()), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -21,8 +21,6 @@ export type SidecarPorts = ReturnType<typeof connectSidecar>;
 /** What a service's buildApp receives from main. */
 export interface ServiceContext<C extends KitConfig> {
   config: C;
-  logger: Logger;
-  metrics: HttpMetrics;
   dapr: SidecarPorts;
   /** The config with the logger, metrics and readiness checks: what every buildApp takes. */
   basics: C & { logger: Logger; metrics: HttpMetrics; readiness: ReadinessCheck[] };
@@ -50,7 +48,7 @@ export async function runService<C extends KitConfig>(
   const metrics = createMetrics(config.appId);
   const dapr = connectSidecar(config, { stateStore: config.stateStoreName, pubsub: config.pubsubName });
   const readiness: ReadinessCheck[] = [{ name: "dapr", check: () => dapr.sidecar.check() }];
-  const app = buildApp({ config, logger, metrics, dapr, basics: { ...config, logger, metrics, readiness } });
+  const app = buildApp({ config, dapr, basics: { ...config, logger, metrics, readiness } });
   return serve(app, {
     host: config.host,
     port: config.appPort,

@@ -7,8 +7,6 @@ import { EtagMismatchError } from "../kit/dapr/errors.ts";
 import type { OutboxStore } from "../kit/dapr/ports.ts";
 import type { OrderCreated, StoredOrder } from "./domain.ts";
 
-export const ORDERS_TOPIC = "orders";
-
 /** How long an Idempotency-Key is remembered (24 hours, as clients expect). */
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
 

@@ -5,7 +5,7 @@
 import { inject } from "light-my-request";
 import type { InjectOptions, Response } from "light-my-request";
 import type Koa from "koa";
-import { EtagMismatchError } from "../../services/kit/dapr/errors.ts";
+import { DaprTimeoutError, EtagMismatchError } from "../../services/kit/dapr/errors.ts";
 import type {
   EventPublisher,
   InvokeRequest,
@@ -108,7 +108,14 @@ export class FakeInvoker implements ServiceInvoker {
   }
   async invoke(appId: string, request: InvokeRequest): Promise<InvokeResponse> {
     this.calls.push({ appId, ...request });
-    return this.answer(appId, request);
+    const answer = Promise.resolve(this.answer(appId, request));
+    if (request.timeoutMs === undefined) return answer;
+    // As the adapter: past timeoutMs the call ends in DaprTimeoutError.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new DaprTimeoutError(`invoke ${appId}: no answer in time`)), request.timeoutMs);
+    });
+    return Promise.race([answer, timeout]).finally(() => clearTimeout(timer));
   }
 }
 

@@ -9,6 +9,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { createWriteStream, mkdirSync, rmSync } from "node:fs";
+import { connect } from "node:net";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import process from "node:process";
@@ -82,7 +83,6 @@ async function waitFor(what: string, timeoutMs: number, probe: () => Promise<boo
 }
 
 async function tcpOpen(port: number): Promise<boolean> {
-  const { connect } = await import("node:net");
   return new Promise((done) => {
     const socket = connect({ host: "127.0.0.1", port }, () => {
       socket.end();

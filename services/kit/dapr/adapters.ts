@@ -4,7 +4,7 @@
  * Service invocation goes through fetch, because its callers need the
  * target's status, headers and body as they are.
  */
-import { DaprError } from "./errors.ts";
+import { DaprError, DaprTimeoutError } from "./errors.ts";
 import { DaprHttp } from "./http.ts";
 import type { SidecarAddress } from "./http.ts";
 import type {
@@ -48,12 +48,19 @@ export class DaprInvoker implements ServiceInvoker {
 
   async invoke(appId: string, request: InvokeRequest): Promise<InvokeResponse> {
     const path = request.path.replace(/^\/+/, "");
+    const signal = request.timeoutMs === undefined ? undefined : AbortSignal.timeout(request.timeoutMs);
     const response = await this.#http.fetch(`/v1.0/invoke/${encodeURIComponent(appId)}/method/${path}`, {
       method: request.method,
       headers: request.headers,
       body: request.body as BodyInit | undefined,
+      ...(signal ? { signal } : {}),
     });
-    return { status: response.status, headers: response.headers, body: new Uint8Array(await response.arrayBuffer()) };
+    try {
+      return { status: response.status, headers: response.headers, body: new Uint8Array(await response.arrayBuffer()) };
+    } catch (err) {
+      if ((err as Error).name === "TimeoutError") throw new DaprTimeoutError(`invoke ${appId}: no answer in time`, err);
+      throw err;
+    }
   }
 }
 
@@ -93,8 +100,8 @@ export class DaprSidecarHealth implements SidecarHealth {
     this.#http = http;
   }
 
-  async check(): Promise<void> {
-    const response = await this.#http.fetch("/v1.0/healthz", { signal: AbortSignal.timeout(2000) });
+  async check(timeoutMs = 2000): Promise<void> {
+    const response = await this.#http.fetch("/v1.0/healthz", { signal: AbortSignal.timeout(timeoutMs) });
     await response.body?.cancel();
     if (response.status >= 300) throw new DaprError(`sidecar unhealthy (${response.status})`, { status: response.status });
   }

@@ -23,6 +23,14 @@ export class DaprUnavailableError extends DaprError {
   }
 }
 
+/** A call to or through the sidecar took longer than its caller allowed. */
+export class DaprTimeoutError extends DaprError {
+  constructor(message: string, cause?: unknown) {
+    super(message, { cause });
+    this.name = "DaprTimeoutError";
+  }
+}
+
 /**
  * A state write lost an optimistic-concurrency race: the ETag it carried is
  * stale, or a first-write insert found the key already there.

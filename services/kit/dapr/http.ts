@@ -7,7 +7,7 @@
  */
 import { CommunicationProtocolEnum, HTTPClient, LogLevel } from "@dapr/dapr";
 import { traceHeaders } from "../trace-context.ts";
-import { DaprError, DaprUnavailableError, EtagInvalidError, EtagMismatchError } from "./errors.ts";
+import { DaprError, DaprTimeoutError, DaprUnavailableError, EtagInvalidError, EtagMismatchError } from "./errors.ts";
 
 export interface SidecarAddress {
   daprHost: string;
@@ -47,7 +47,10 @@ export class DaprHttp {
     }
   }
 
-  /** Plain fetch against the sidecar, with the API token and trace headers. */
+  /**
+   * Plain fetch against the sidecar, with the API token and trace headers.
+   * An init.signal that times out (AbortSignal.timeout) ends in DaprTimeoutError.
+   */
   async fetch(path: string, init: RequestInit = {}): Promise<Response> {
     const headers = new Headers(init.headers);
     for (const [name, value] of Object.entries(traceHeaders())) if (!headers.has(name)) headers.set(name, value);
@@ -55,6 +58,7 @@ export class DaprHttp {
     try {
       return await fetch(`${this.baseUrl}${path}`, { ...init, headers });
     } catch (err) {
+      if ((err as Error).name === "TimeoutError") throw new DaprTimeoutError(`${path}: no answer in time`, err);
       throw new DaprUnavailableError(`Dapr sidecar at ${this.baseUrl} unreachable: ${(err as Error).message}`, err);
     }
   }

@@ -79,6 +79,8 @@ export interface InvokeRequest {
   path: string;
   headers?: Record<string, string>;
   body?: string | Uint8Array;
+  /** Past this, the call is abandoned with DaprTimeoutError. */
+  timeoutMs?: number;
 }
 
 export interface InvokeResponse {
@@ -104,6 +106,6 @@ export interface OutputBinding {
 
 /** The sidecar itself. */
 export interface SidecarHealth {
-  /** Resolves when the sidecar is healthy; throws DaprError otherwise. */
-  check(): Promise<void>;
+  /** Resolves when the sidecar is healthy; throws DaprError otherwise (DaprTimeoutError past timeoutMs). */
+  check(timeoutMs?: number): Promise<void>;
 }

@@ -88,22 +88,25 @@ export class DaprStateStore implements OutboxStore {
   }
 
   async transactWithEvent(operations: StateOperation[], event: OutboxEvent): Promise<void> {
-    const upsert = operations.find((op) => op.operation === "upsert" && op.key === event.key);
-    if (!upsert || upsert.operation !== "upsert") {
-      throw new Error(`transactWithEvent: no upsert of ${event.key} to announce`);
-    }
-    const request = operations.map(toRequestOperation);
-    const announced = request.find((op) => (op.request as { key: string }).key === event.key && op.operation === "upsert")!;
+    let announced = false;
     // Dapr copies the upsert's metadata onto the outbox CloudEvent: that is how
-    // the event gets its type. The projection replaces the published payload.
-    // (Only the projection says application/json: on the write itself that
-    // metadata would make the Redis store use RedisJSON commands.)
-    const announcedRequest = announced.request as { metadata?: Record<string, string> };
-    announcedRequest.metadata = { ...announcedRequest.metadata, type: event.type };
-    request.push({
-      operation: "upsert",
-      request: { key: event.key, value: event.data, metadata: { "outbox.projection": "true", contentType: "application/json" } },
+    // the event gets its type. The projection (same key, never stored)
+    // replaces the published payload. Only the projection says
+    // application/json: on the write itself that metadata would make the
+    // Redis store use RedisJSON commands.
+    const typed = operations.map((op): StateOperation => {
+      if (op.operation !== "upsert" || op.key !== event.key) return op;
+      announced = true;
+      return { ...op, metadata: { ...op.metadata, type: event.type } };
     });
-    await this.#http.execute(`/state/${this.#store}/transaction`, { method: "POST", body: { operations: request } });
+    if (!announced) throw new Error(`transactWithEvent: no upsert of ${event.key} to announce`);
+    const projection: StateOperation = {
+      operation: "upsert",
+      key: event.key,
+      value: event.data,
+      metadata: { "outbox.projection": "true", contentType: "application/json" },
+    };
+    await this.transact([...typed, projection]);
   }
+
 }
