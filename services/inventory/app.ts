@@ -1,16 +1,31 @@
-/**
- * The inventory service's app. Its business routes and event handlers arrive
- * with the saga; for now it answers probes, metrics and /dapr/subscribe.
- */
+/** The inventory service's app, built from its dependencies (real or fake). */
 import type Koa from "koa";
-import type { StateStore } from "../kit/dapr/ports.ts";
+import { KeyLocks } from "../kit/dapr/locks.ts";
+import type { OutboxStore } from "../kit/dapr/ports.ts";
 import { createServiceApp } from "../kit/service-app.ts";
 import type { ServiceDeps } from "../kit/service-app.ts";
+import { inventorySubscriptions } from "./events.ts";
+import { inventoryRoutes } from "./routes.ts";
+import { Inventory } from "./store.ts";
 
 export interface InventoryAppDeps extends ServiceDeps {
-  store: StateStore;
+  store: OutboxStore;
+  reservationTtlSeconds: number;
+  currency: string;
+  now?: () => Date;
 }
 
 export function buildApp(deps: InventoryAppDeps): Koa {
-  return createServiceApp({ ...deps, eventStore: deps.store });
+  const locks = new KeyLocks(deps.store);
+  const inventory = new Inventory(deps.store, locks, {
+    reservationTtlSeconds: deps.reservationTtlSeconds,
+    currency: deps.currency,
+    now: deps.now ?? (() => new Date()),
+  });
+  return createServiceApp({
+    ...deps,
+    locks,
+    subscriptions: inventorySubscriptions(inventory),
+    routers: [inventoryRoutes(inventory)],
+  });
 }

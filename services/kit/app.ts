@@ -6,6 +6,8 @@
 import Koa from "koa";
 import type { Context, Next } from "koa";
 import { jsonBody } from "./body.ts";
+import { DaprTimeoutError, DaprUnavailableError, EtagMismatchError } from "./dapr/errors.ts";
+import { LockBusyError } from "./dapr/locks.ts";
 import { HttpProblem, KitProblems } from "./errors.ts";
 import type { Logger } from "./logger.ts";
 import type { HttpMetrics } from "./metrics.ts";
@@ -98,6 +100,16 @@ export function createApp(options: AppOptions): Koa {
       }
     } catch (err) {
       if (err instanceof HttpProblem) return renderProblem(ctx, err);
+      if (err instanceof LockBusyError || err instanceof EtagMismatchError) {
+        // Another writer holds the same aggregate: nothing was changed; try again.
+        ctx.set("Retry-After", "1");
+        return renderProblem(ctx, new HttpProblem(KitProblems.busy, "The resource is being changed by another request; retry shortly"));
+      }
+      if (err instanceof DaprUnavailableError || err instanceof DaprTimeoutError) {
+        (ctx.state as RequestState).log.error({ err: err.message }, "sidecar unavailable");
+        ctx.set("Retry-After", "1");
+        return renderProblem(ctx, new HttpProblem(KitProblems.unavailable, "A dependency is unavailable; retry shortly"));
+      }
       const status = (err as { status?: number }).status;
       if (typeof status === "number" && status >= 400 && status < 500 && (err as { expose?: boolean }).expose) {
         const kind = { type: `http-${status}`, title: (err as Error).message, status };

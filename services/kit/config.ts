@@ -103,6 +103,6 @@ export function loadKitConfig(env: Env, defaultAppId: string, defaultPort: numbe
     bodyLimitBytes: readByteSize(env, "BODY_LIMIT", 1024 * 1024),
     shutdownTimeoutMs: readInteger(env, "SHUTDOWN_TIMEOUT_MS", 10_000, 0, 120_000),
     pubsubName: readString(env, "PUBSUB_NAME", "pubsub"),
-    stateStoreName: readString(env, "STATESTORE_NAME", "statestore"),
+    stateStoreName: readString(env, "STATESTORE_NAME", `${defaultAppId}store`),
   };
 }

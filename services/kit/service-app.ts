@@ -7,6 +7,7 @@ import type Router from "@koa/router";
 import type Koa from "koa";
 import { createApp } from "./app.ts";
 import type { AppOptions } from "./app.ts";
+import type { KeyLocks } from "./dapr/locks.ts";
 import type { StateStore } from "./dapr/ports.ts";
 import { subscriptionRouter } from "./dapr/subscriptions.ts";
 import type { SubscriptionSpec } from "./dapr/subscriptions.ts";
@@ -17,8 +18,9 @@ export interface ServiceDeps extends AppOptions {
 }
 
 export interface ServiceAppOptions extends ServiceDeps {
-  /** Where the subscription router records applied events. */
-  eventStore: StateStore;
+  /** Where the subscription router records applied events and dead letters. */
+  store: StateStore;
+  locks: KeyLocks;
   subscriptions?: SubscriptionSpec[];
   routers?: Router[];
 }
@@ -27,8 +29,10 @@ export interface ServiceAppOptions extends ServiceDeps {
 export function createServiceApp(options: ServiceAppOptions): Koa {
   const app = createApp(options);
   const subscriptions = subscriptionRouter(options.subscriptions ?? [], {
+    appId: options.appId,
     pubsubName: options.pubsubName,
-    store: options.eventStore,
+    store: options.store,
+    locks: options.locks,
     logger: options.logger,
     registry: options.metrics.registry,
   });

@@ -38,16 +38,25 @@ function toFieldError(error: ErrorObject): FieldError {
   return { field: at || "(body)", message: error.message ?? "is invalid" };
 }
 
-/** A validator for `schema`: returns the value typed as T or throws a 422 problem. */
-export function validator<T>(schema: JsonSchema): (value: unknown) => T {
+/** A check of `schema`: the field errors of a value, none when it is valid. */
+export function schemaCheck(schema: JsonSchema): (value: unknown) => FieldError[] {
   const validate = ajv.compile(schema);
-  return (value: unknown): T => {
-    if (validate(value)) return value as T;
+  return (value: unknown): FieldError[] => {
+    if (validate(value)) return [];
     const seen = new Set<string>();
-    const errors = (validate.errors ?? []).map(toFieldError).filter((e) => {
+    return (validate.errors ?? []).map(toFieldError).filter((e) => {
       const key = `${e.field}|${e.message}`;
       return seen.has(key) ? false : (seen.add(key), true);
     });
-    throw validationProblem(errors);
+  };
+}
+
+/** A validator for `schema`: returns the value typed as T or throws a 422 problem. */
+export function validator<T>(schema: JsonSchema): (value: unknown) => T {
+  const check = schemaCheck(schema);
+  return (value: unknown): T => {
+    const errors = check(value);
+    if (errors.length > 0) throw validationProblem(errors);
+    return value as T;
   };
 }

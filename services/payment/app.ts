@@ -1,16 +1,28 @@
-/**
- * The payment service's app. Its business routes and event handlers arrive
- * with the saga; for now it answers probes, metrics and /dapr/subscribe.
- */
+/** The payment service's app, built from its dependencies (real or fake). */
 import type Koa from "koa";
-import type { StateStore } from "../kit/dapr/ports.ts";
+import { KeyLocks } from "../kit/dapr/locks.ts";
+import type { OutboxStore } from "../kit/dapr/ports.ts";
 import { createServiceApp } from "../kit/service-app.ts";
 import type { ServiceDeps } from "../kit/service-app.ts";
+import { paymentSubscriptions } from "./events.ts";
+import { paymentRoutes } from "./routes.ts";
+import { Payments } from "./store.ts";
 
 export interface PaymentAppDeps extends ServiceDeps {
-  store: StateStore;
+  store: OutboxStore;
+  currency: string;
+  /** Resolves once the provider's credentials are at hand. */
+  provider: { ready(): Promise<void> };
+  now?: () => Date;
 }
 
 export function buildApp(deps: PaymentAppDeps): Koa {
-  return createServiceApp({ ...deps, eventStore: deps.store });
+  const locks = new KeyLocks(deps.store);
+  const payments = new Payments(deps.store, locks, deps.now ?? (() => new Date()));
+  return createServiceApp({
+    ...deps,
+    locks,
+    subscriptions: paymentSubscriptions(payments, deps.currency, deps.provider),
+    routers: [paymentRoutes(payments)],
+  });
 }

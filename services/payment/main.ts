@@ -2,5 +2,8 @@
 import { runService } from "../kit/service.ts";
 import { buildApp } from "./app.ts";
 import { loadConfig } from "./config.ts";
+import { ProviderCredentials } from "./provider.ts";
 
-await runService(loadConfig, ({ basics, dapr }) => buildApp({ ...basics, store: dapr.state }));
+await runService(loadConfig, ({ config, basics, dapr }) =>
+  buildApp({ ...basics, store: dapr.state, provider: new ProviderCredentials(dapr.secrets, config.secretStoreName, config.providerKeySecret) }),
+);

@@ -1,16 +1,26 @@
-/**
- * The tracking service's app. Its business routes and event handlers arrive
- * with the saga; for now it answers probes, metrics and /dapr/subscribe.
- */
+/** The tracking service's app, built from its dependencies (real or fake). */
 import type Koa from "koa";
-import type { StateStore } from "../kit/dapr/ports.ts";
+import { KeyLocks } from "../kit/dapr/locks.ts";
+import type { OutboxStore } from "../kit/dapr/ports.ts";
 import { createServiceApp } from "../kit/service-app.ts";
 import type { ServiceDeps } from "../kit/service-app.ts";
+import { trackingSubscriptions } from "./events.ts";
+import { trackingRoutes } from "./routes.ts";
+import { Shipments } from "./store.ts";
 
 export interface TrackingAppDeps extends ServiceDeps {
-  store: StateStore;
+  store: OutboxStore;
+  couriers: string[];
+  now?: () => Date;
 }
 
 export function buildApp(deps: TrackingAppDeps): Koa {
-  return createServiceApp({ ...deps, eventStore: deps.store });
+  const locks = new KeyLocks(deps.store);
+  const shipments = new Shipments(deps.store, locks, deps.couriers, deps.now ?? (() => new Date()));
+  return createServiceApp({
+    ...deps,
+    locks,
+    subscriptions: trackingSubscriptions(shipments),
+    routers: [trackingRoutes(shipments)],
+  });
 }

@@ -10,7 +10,7 @@
  */
 import type { CloudEvent } from "./cloudevents.ts";
 import { EtagMismatchError } from "./errors.ts";
-import type { StateOperation, StateStore } from "./ports.ts";
+import type { StateStore } from "./ports.ts";
 
 /** What the marker of an event records. */
 export interface AppliedMarker {
@@ -87,17 +87,4 @@ export class EventClaims {
   async release(claim: Extract<Claim, { outcome: "claimed" }>): Promise<void> {
     await this.#store.delete(claim.key, { etag: claim.etag });
   }
-}
-
-/**
- * Commits a handler's operations: a single write through save (atomic and
- * guarded on every store), several through one state transaction.
- */
-export async function applyOperations(store: StateStore, operations: StateOperation[]): Promise<void> {
-  if (operations.length === 0) return;
-  if (operations.length > 1) return store.transact(operations);
-  const [op] = operations as [StateOperation];
-  if (op.operation === "delete") return store.delete(op.key, op.etag !== undefined ? { etag: op.etag } : {});
-  const { operation: _operation, key, value, ...options } = op;
-  return store.save(key, value, options);
 }

@@ -48,19 +48,22 @@ export interface StateStore {
 /** A state store whose transactions also publish events (Dapr's outbox). */
 export interface OutboxStore extends StateStore {
   /**
-   * Writes `operations` and publishes `event` for the upsert of `event.key` in
-   * one transaction: the event leaves only if the state is written.
+   * Writes `operations` and publishes `events` in one state transaction: the
+   * events leave only if the state is written. Dapr's outbox publishes one
+   * event per upsert, so every upsert must be announced by exactly one event
+   * (its `key`); an event with no key gets a short-lived record of its own.
+   * With no events, a single write is a plain save or delete.
    */
-  transactWithEvent(operations: StateOperation[], event: OutboxEvent): Promise<void>;
+  commit(operations: StateOperation[], events: OutboxEvent[]): Promise<void>;
 }
 
 /** An event published through the outbox of a state transaction. */
 export interface OutboxEvent {
-  /** The upserted key whose write the event announces. */
-  key: string;
   /** The CloudEvent type, such as order.created. */
   type: string;
   data: unknown;
+  /** The upserted key whose write the event announces. */
+  key?: string;
 }
 
 export interface PublishOptions {

@@ -6,7 +6,7 @@
  */
 import { DaprError, EtagMismatchError } from "./errors.ts";
 import type { DaprHttp } from "./http.ts";
-import type { OutboxEvent, OutboxStore, SaveOptions, StateEntry, StateOperation } from "./ports.ts";
+import type { OutboxEvent, OutboxStore, SaveOptions, StateEntry, StateOperation, StateStore } from "./ports.ts";
 
 function toRequestOperation(op: StateOperation): Record<string, unknown> {
   if (op.operation === "delete") {
@@ -24,6 +24,66 @@ function toSaveRequest(key: string, value: unknown, options: SaveOptions): Recor
   }
   if (options.metadata) request.metadata = options.metadata;
   return request;
+}
+
+/** How long the record of an event that announces no state write is kept. */
+export const EVENT_RECORD_TTL_SECONDS = 24 * 3600;
+
+/**
+ * The operations of a transaction that writes `operations` and publishes
+ * `events` through Dapr's outbox.
+ *
+ * Dapr publishes one event per upsert, typed by the upsert's `type` metadata,
+ * with the payload of an extra "projection" upsert of the same key (removed
+ * from the transaction before it runs). Each projection is placed just before
+ * its upsert: Dapr removes projections while iterating over the operations,
+ * and only this layout (never two projections in a row, none last) comes out
+ * of that loop intact. Only projections say application/json; on a stored
+ * write that metadata would switch the Redis store to RedisJSON commands.
+ */
+export function outboxOperations(operations: StateOperation[], events: OutboxEvent[], newId: () => string): StateOperation[] {
+  if (events.length === 0 && operations.length > 1) {
+    throw new Error("an outbox transaction publishes every upsert: announce each with an event");
+  }
+  const announcing = new Map<string, OutboxEvent>();
+  const records: StateOperation[] = [];
+  for (const event of events) {
+    if (event.key === undefined) {
+      const key = `event:${newId()}`;
+      announcing.set(key, { ...event, key });
+      records.push({ operation: "upsert", key, value: { type: event.type }, metadata: { ttlInSeconds: String(EVENT_RECORD_TTL_SECONDS) } });
+    } else if (announcing.has(event.key)) {
+      throw new Error(`two events announce the write of ${event.key}; give one of them no key`);
+    } else {
+      announcing.set(event.key, event);
+    }
+  }
+  const result: StateOperation[] = [];
+  const announced = new Set<string>();
+  for (const op of [...operations, ...records]) {
+    if (op.operation === "delete") {
+      result.push(op);
+      continue;
+    }
+    const event = announcing.get(op.key);
+    if (!event) throw new Error(`the upsert of ${op.key} is announced by no event`);
+    if (announced.has(op.key)) throw new Error(`${op.key} is upserted twice in one transaction`);
+    announced.add(op.key);
+    result.push(
+      { operation: "upsert", key: op.key, value: event.data, metadata: { "outbox.projection": "true", contentType: "application/json" } },
+      { ...op, metadata: { ...op.metadata, type: event.type } },
+    );
+  }
+  const unannounced = [...announcing.keys()].filter((key) => !announced.has(key));
+  if (unannounced.length > 0) throw new Error(`events announce writes that are not in the transaction: ${unannounced.join(", ")}`);
+  return result;
+}
+
+/** One write or delete through the single-key API (which publishes nothing). */
+export function applySingle(store: StateStore, op: StateOperation): Promise<void> {
+  if (op.operation === "delete") return store.delete(op.key, op.etag !== undefined ? { etag: op.etag } : {});
+  const { operation: _operation, key, value, ...options } = op;
+  return store.save(key, value, options);
 }
 
 /** A Dapr state store component as a StateStore (and outbox, when configured). */
@@ -87,26 +147,8 @@ export class DaprStateStore implements OutboxStore {
     });
   }
 
-  async transactWithEvent(operations: StateOperation[], event: OutboxEvent): Promise<void> {
-    let announced = false;
-    // Dapr copies the upsert's metadata onto the outbox CloudEvent: that is how
-    // the event gets its type. The projection (same key, never stored)
-    // replaces the published payload. Only the projection says
-    // application/json: on the write itself that metadata would make the
-    // Redis store use RedisJSON commands.
-    const typed = operations.map((op): StateOperation => {
-      if (op.operation !== "upsert" || op.key !== event.key) return op;
-      announced = true;
-      return { ...op, metadata: { ...op.metadata, type: event.type } };
-    });
-    if (!announced) throw new Error(`transactWithEvent: no upsert of ${event.key} to announce`);
-    const projection: StateOperation = {
-      operation: "upsert",
-      key: event.key,
-      value: event.data,
-      metadata: { "outbox.projection": "true", contentType: "application/json" },
-    };
-    await this.transact([...typed, projection]);
+  async commit(operations: StateOperation[], events: OutboxEvent[]): Promise<void> {
+    if (events.length === 0 && operations.length === 1) return applySingle(this, operations[0]!);
+    await this.transact(outboxOperations(operations, events, () => crypto.randomUUID()));
   }
-
 }

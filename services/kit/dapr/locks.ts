@@ -1,0 +1,113 @@
+/**
+ * Leased locks on state keys. A service holds the locks of the aggregates it
+ * is about to change while it reads them, decides and commits the change
+ * with its events in one state transaction.
+ *
+ * Why: Dapr's Redis state store runs a transaction as MULTI/EXEC, which has
+ * no rollback. If an ETag-guarded write in it loses a race, the other writes
+ * of the transaction still land, the outbox's own marker among them, so the
+ * event would be published for a change that was never stored. Holding the
+ * lock makes losing the race impossible while the lease lasts; the ETags stay
+ * on the writes, so on PostgreSQL a lost race aborts the whole transaction.
+ *
+ * A lock is an insert-only write of `lock:<key>` (atomic on every store) with
+ * a lease: a holder that died is taken over once its lease ran out, and the
+ * store's TTL removes the lock key if nobody does.
+ */
+import { EtagMismatchError } from "./errors.ts";
+import type { StateStore } from "./ports.ts";
+
+/** No lock could be had within the wait: the caller should come back later. */
+export class LockBusyError extends Error {
+  readonly key: string;
+  constructor(key: string) {
+    super(`${key} is locked by another writer`);
+    this.name = "LockBusyError";
+    this.key = key;
+  }
+}
+
+export interface LockOptions {
+  /** How long a lock holds; a holder must be done well within it. */
+  leaseMs?: number;
+  /** How long to wait for a lock before giving up with LockBusyError. */
+  waitMs?: number;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+interface LockValue {
+  holder: string;
+  held_until: number;
+}
+
+interface HeldLock {
+  key: string;
+  etag: string;
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Acquires and releases leased locks on keys of one state store. */
+export class KeyLocks {
+  readonly #store: StateStore;
+  readonly #leaseMs: number;
+  readonly #waitMs: number;
+  readonly #now: () => number;
+  readonly #sleep: (ms: number) => Promise<void>;
+
+  constructor(store: StateStore, options: LockOptions = {}) {
+    this.#store = store;
+    this.#leaseMs = options.leaseMs ?? 30_000;
+    this.#waitMs = options.waitMs ?? 5_000;
+    this.#now = options.now ?? Date.now;
+    this.#sleep = options.sleep ?? defaultSleep;
+  }
+
+  /**
+   * Runs `work` holding the locks of every key (taken in sorted order, so two
+   * writers never wait on each other in a circle), and releases them after.
+   * Throws LockBusyError when a lock stays taken for the whole wait.
+   */
+  async withLocks<T>(keys: string[], work: () => Promise<T>): Promise<T> {
+    const held: HeldLock[] = [];
+    try {
+      for (const key of [...new Set(keys)].sort()) held.push(await this.#acquire(key));
+      return await work();
+    } finally {
+      // Releasing is best effort: a lock left behind expires with its lease.
+      await Promise.all(held.map((lock) => this.#store.delete(lock.key, { etag: lock.etag }).catch(() => undefined)));
+    }
+  }
+
+  async #acquire(key: string): Promise<HeldLock> {
+    const lockKey = `lock:${key}`;
+    const deadline = this.#now() + this.#waitMs;
+    const ttlSeconds = String(Math.ceil(this.#leaseMs / 1000) + 1);
+    const holder = crypto.randomUUID();
+    for (let attempt = 0; ; attempt++) {
+      const value: LockValue = { holder, held_until: this.#now() + this.#leaseMs };
+      try {
+        await this.#store.save(lockKey, value, { onlyIfAbsent: true, metadata: { ttlInSeconds: ttlSeconds } });
+        const mine = await this.#store.get<LockValue>(lockKey);
+        if (mine?.value.holder === holder) return { key: lockKey, etag: mine.etag };
+      } catch (err) {
+        if (!(err instanceof EtagMismatchError)) throw err;
+        const current = await this.#store.get<LockValue>(lockKey);
+        if (current && current.value.held_until < this.#now()) {
+          // The holder's lease ran out: it died or hangs. Take the lock over.
+          try {
+            await this.#store.save(lockKey, value, { etag: current.etag, metadata: { ttlInSeconds: ttlSeconds } });
+            const mine = await this.#store.get<LockValue>(lockKey);
+            if (mine?.value.holder === holder) return { key: lockKey, etag: mine.etag };
+          } catch (takeover) {
+            if (!(takeover instanceof EtagMismatchError)) throw takeover;
+          }
+        }
+      }
+      if (this.#now() >= deadline) throw new LockBusyError(key);
+      // Back off with jitter, so that waiting writers do not collide again.
+      await this.#sleep(Math.min(200, 10 * 2 ** Math.min(attempt, 4)) * (0.5 + Math.random()));
+    }
+  }
+}

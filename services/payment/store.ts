@@ -1,0 +1,80 @@
+/**
+ * Charges in the payment service's state store, one per order, each changed
+ * under the order's charge lock and committed with its event (outbox).
+ */
+import type { PaymentOutcomeData } from "../contracts/events.ts";
+import type { KeyLocks } from "../kit/dapr/locks.ts";
+import type { OutboxStore, StateEntry } from "../kit/dapr/ports.ts";
+import type { Charge } from "./domain.ts";
+import { chargeOrder, settleEndedOrder } from "./domain.ts";
+
+export const chargeKey = (orderId: string) => `charge:${orderId}`;
+
+function outcome(charge: Charge): PaymentOutcomeData {
+  return {
+    order_id: charge.order_id,
+    payment_id: charge.id,
+    amount: charge.amount,
+    currency: charge.currency,
+    ...(charge.decline_reason ? { decline_reason: charge.decline_reason } : {}),
+  };
+}
+
+const EVENT_OF: Partial<Record<Charge["status"], string>> = {
+  captured: "payment.captured",
+  declined: "payment.declined",
+  refunded: "payment.refunded",
+};
+
+export class Payments {
+  readonly #store: OutboxStore;
+  readonly #locks: KeyLocks;
+  readonly #now: () => Date;
+
+  constructor(store: OutboxStore, locks: KeyLocks, now: () => Date) {
+    this.#store = store;
+    this.#locks = locks;
+    this.#now = now;
+  }
+
+  async forOrder(orderId: string): Promise<Charge | undefined> {
+    return (await this.#store.get<Charge>(chargeKey(orderId)))?.value;
+  }
+
+  /** Charges the order once: a charge that exists (or its tombstone) is never made again. */
+  async charge(orderId: string, amount: number, currency: string, cardToken: string | undefined): Promise<Charge["status"] | "already-decided"> {
+    return this.#withCharge(orderId, async (current) => {
+      if (current) return "already-decided";
+      const charge = chargeOrder(orderId, amount, currency, cardToken, `pay_${crypto.randomUUID()}`, this.#now());
+      await this.#write(undefined, charge);
+      return charge.status;
+    });
+  }
+
+  /** Refunds, voids or forecloses the charge of an order that was cancelled or failed. */
+  async settleEnded(orderId: string, currency: string): Promise<string> {
+    return this.#withCharge(orderId, async (current) => {
+      const settlement = settleEndedOrder(current?.value, orderId, `pay_${crypto.randomUUID()}`, currency, this.#now());
+      if (settlement.kind === "nothing") return "nothing";
+      await this.#write(current, settlement.charge);
+      return settlement.kind;
+    });
+  }
+
+  async #withCharge<T>(orderId: string, work: (current: StateEntry<Charge> | undefined) => Promise<T>): Promise<T> {
+    const key = chargeKey(orderId);
+    return this.#locks.withLocks([key], async () => work(await this.#store.get<Charge>(key)));
+  }
+
+  /** Writes the charge, with the event its status calls for (none for pending or voided ones). */
+  async #write(current: StateEntry<Charge> | undefined, charge: Charge): Promise<void> {
+    const key = chargeKey(charge.order_id);
+    const type = EVENT_OF[charge.status];
+    const guard = current ? { etag: current.etag } : { onlyIfAbsent: true };
+    if (!type) return this.#store.save(key, charge, guard);
+    await this.#store.commit(
+      [{ operation: "upsert", key, value: charge, ...(current ? { etag: current.etag } : {}) }],
+      [{ key, type, data: outcome(charge) }],
+    );
+  }
+}
