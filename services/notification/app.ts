@@ -1,6 +1,7 @@
 /** The notification service's app, built from its dependencies (real or fake). */
 import type Koa from "koa";
-import type { StateStore } from "../kit/dapr/ports.ts";
+import { KeyLocks } from "../kit/dapr/locks.ts";
+import type { OutboxStore, OutputBinding } from "../kit/dapr/ports.ts";
 import { createServiceApp } from "../kit/service-app.ts";
 import type { ServiceDeps } from "../kit/service-app.ts";
 import { notificationSubscriptions } from "./events.ts";
@@ -8,16 +9,19 @@ import { notificationRoutes } from "./routes.ts";
 import { NotificationLog } from "./store.ts";
 
 export interface NotificationAppDeps extends ServiceDeps {
-  store: StateStore;
+  store: OutboxStore;
+  bindings: OutputBinding;
+  emailBinding: string;
   now?: () => Date;
 }
 
 export function buildApp(deps: NotificationAppDeps): Koa {
-  const log = new NotificationLog(deps.store);
+  const locks = new KeyLocks(deps.store);
+  const log = new NotificationLog(deps.store, locks);
   return createServiceApp({
     ...deps,
-    eventStore: deps.store,
-    subscriptions: notificationSubscriptions(log, deps.now),
+    locks,
+    subscriptions: notificationSubscriptions(log, { binding: deps.bindings, bindingName: deps.emailBinding }, deps.now),
     routers: [notificationRoutes(log)],
   });
 }

@@ -1,48 +1,99 @@
 /**
- * Which message an event calls for. Pure: no I/O, no Dapr, no Koa.
+ * Which message an order event calls for, and what it says. Pure: no I/O,
+ * no Dapr, no Koa.
  */
 
 export interface Notification {
   id: string;
   order_id: string;
-  channel: "email" | "log";
+  channel: "email";
   recipient: string;
-  template: string;
+  template: Template;
   subject: string;
-  status: "sent" | "recorded" | "failed";
+  status: "sent";
   sent_at: string;
   /** The CloudEvent that caused it. */
   event_id: string;
 }
 
-/** The part of order.created a notification needs. */
-export interface OrderCreatedData {
+export const TEMPLATES = ["order_received", "order_confirmed", "order_shipped", "order_delivered", "order_cancelled", "order_failed"] as const;
+export type Template = (typeof TEMPLATES)[number];
+
+/** What a message needs to know about its order. */
+export interface OrderFacts {
   order_id: string;
   customer_name: string;
   customer_email: string;
+  status_reason?: string;
+  tracking_number?: string;
+  total_amount?: number;
+  currency?: string;
 }
 
-/** Thrown when an event lacks what a message needs: such an event is poison. */
-export class UnusableEventError extends Error {}
-
-export function readOrderCreated(data: unknown): OrderCreatedData {
-  const d = (data ?? {}) as Record<string, unknown>;
-  const missing = ["order_id", "customer_name", "customer_email"].filter((f) => typeof d[f] !== "string" || d[f] === "");
-  if (missing.length > 0) throw new UnusableEventError(`order.created lacks ${missing.join(", ")}`);
-  return { order_id: d.order_id as string, customer_name: d.customer_name as string, customer_email: d.customer_email as string };
+export interface Message {
+  template: Template;
+  to: string;
+  subject: string;
+  body: string;
 }
 
-/** The "we received your order" message for a new order. */
-export function orderReceived(data: OrderCreatedData, id: string, eventId: string, now: string): Notification {
+const STATUS_TEMPLATES: Record<string, Template> = {
+  confirmed: "order_confirmed",
+  shipped: "order_shipped",
+  delivered: "order_delivered",
+  cancelled: "order_cancelled",
+  failed: "order_failed",
+};
+
+/** The template a status calls for, if any (processing, say, calls for none). */
+export function templateForStatus(status: string): Template | undefined {
+  return STATUS_TEMPLATES[status];
+}
+
+const REASONS: Record<string, string> = {
+  out_of_stock: "some items are out of stock",
+  unknown_sku: "some items are not in our catalogue",
+  payment_declined: "the payment was declined",
+  reservation_expired: "the payment did not arrive in time",
+};
+
+/** The message of `template` about the order. */
+export function compose(template: Template, order: OrderFacts): Message {
+  const hello = `Hello ${order.customer_name},\n\n`;
+  const bye = "\n\nThank you for shipping with us.\n";
+  const ref = order.order_id;
+  const texts: Record<Template, [string, string]> = {
+    order_received: [`We received your order ${ref}`, `we received your order ${ref} and are reserving its items.`],
+    order_confirmed: [
+      `Your order ${ref} is confirmed`,
+      `your order ${ref} is paid${order.total_amount !== undefined ? ` (${order.total_amount.toFixed(2)} ${order.currency ?? ""})`.trimEnd() : ""} and waits for its courier.`,
+    ],
+    order_shipped: [
+      `Your order ${ref} is on its way`,
+      `your order ${ref} has been picked up.${order.tracking_number ? ` Track it with number ${order.tracking_number}.` : ""}`,
+    ],
+    order_delivered: [`Your order ${ref} was delivered`, `your order ${ref} was delivered.`],
+    order_cancelled: [`Your order ${ref} is cancelled`, `your order ${ref} is cancelled; any payment is refunded.`],
+    order_failed: [
+      `We could not fulfil your order ${ref}`,
+      `we could not fulfil your order ${ref}: ${REASONS[order.status_reason ?? ""] ?? "it could not be completed"}. Any payment is refunded.`,
+    ],
+  };
+  const [subject, text] = texts[template];
+  return { template, to: order.customer_email, subject, body: hello + text.charAt(0).toUpperCase() + text.slice(1) + bye };
+}
+
+/** The log entry of a message that left. */
+export function sentNotification(message: Message, orderId: string, id: string, eventId: string, now: Date): Notification {
   return {
     id,
-    order_id: data.order_id,
-    channel: "log",
-    recipient: data.customer_email,
-    template: "order_received",
-    subject: `We received your order ${data.order_id}`,
-    status: "recorded",
-    sent_at: now,
+    order_id: orderId,
+    channel: "email",
+    recipient: message.to,
+    template: message.template,
+    subject: message.subject,
+    status: "sent",
+    sent_at: now.toISOString(),
     event_id: eventId,
   };
 }

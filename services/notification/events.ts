@@ -1,25 +1,65 @@
-/** The events notification reacts to. */
+/** The events notification reacts to: new orders and every customer-facing status. */
+import type { OrderCreatedData, OrderStatusChangedData } from "../contracts/events.ts";
+import { orderCreatedSchema, orderStatusChangedSchema, Topics } from "../contracts/events.ts";
+import type { CloudEvent } from "../kit/dapr/cloudevents.ts";
+import type { OutputBinding } from "../kit/dapr/ports.ts";
+import { eventData } from "../kit/dapr/subscriptions.ts";
 import type { SubscriptionSpec } from "../kit/dapr/subscriptions.ts";
-import { PoisonEventError } from "../kit/dapr/subscriptions.ts";
-import { orderReceived, readOrderCreated, UnusableEventError } from "./domain.ts";
+import type { Logger } from "../kit/logger.ts";
+import type { OrderFacts, Template } from "./domain.ts";
+import { compose, sentNotification, templateForStatus } from "./domain.ts";
 import type { NotificationLog } from "./store.ts";
 
-export function notificationSubscriptions(log: NotificationLog, now: () => Date = () => new Date()): SubscriptionSpec[] {
+const readCreated = eventData<OrderCreatedData>("order.created", orderCreatedSchema);
+const readStatusChanged = eventData<OrderStatusChangedData>("order.status_changed", orderStatusChangedSchema);
+
+export interface Mailer {
+  binding: OutputBinding;
+  /** The output binding component that sends email (SMTP by default). */
+  bindingName: string;
+}
+
+export function notificationSubscriptions(log: NotificationLog, mailer: Mailer, now: () => Date = () => new Date()): SubscriptionSpec[] {
+  async function notify(event: CloudEvent, template: Template, facts: OrderFacts, logger: Logger): Promise<void> {
+    const message = compose(template, facts);
+    const sent = await log.sendOnce(
+      facts.order_id,
+      message,
+      async () => {
+        await mailer.binding.send(mailer.bindingName, "create", message.body, { emailTo: message.to, subject: message.subject });
+      },
+      () => sentNotification(message, facts.order_id, crypto.randomUUID(), event.id, now()),
+    );
+    logger.info({ order_id: facts.order_id, template, sent: sent !== undefined }, sent ? "notification sent" : "notification was sent before");
+  }
+
   return [
     {
-      topic: "orders",
+      topic: Topics.orders,
       handlers: {
         "order.created": async (event, logger) => {
-          let data;
-          try {
-            data = readOrderCreated(event.data);
-          } catch (err) {
-            if (err instanceof UnusableEventError) throw new PoisonEventError(err.message);
-            throw err;
-          }
-          const notification = orderReceived(data, crypto.randomUUID(), event.id, now().toISOString());
-          logger.info({ order_id: data.order_id, template: notification.template }, "notification recorded");
-          return { operations: await log.recordOperations(notification) };
+          const data = readCreated(event);
+          await notify(event, "order_received", data, logger);
+        },
+        "order.status_changed": async (event, logger) => {
+          const data = readStatusChanged(event);
+          const template = templateForStatus(data.status);
+          if (!template) return;
+          const { order } = data;
+          await notify(
+            event,
+            template,
+            {
+              order_id: data.order_id,
+              customer_name: order.customer_name,
+              customer_email: order.customer_email,
+              ...(order.status_reason ? { status_reason: order.status_reason } : {}),
+              ...(order.tracking_number ? { tracking_number: order.tracking_number } : {}),
+              ...(order.total_amount !== undefined ? { total_amount: order.total_amount } : {}),
+              ...(order.currency ? { currency: order.currency } : {}),
+            },
+            logger,
+          );
         },
       },
     },

@@ -1,11 +1,13 @@
 /**
- * The notification log, one document per order holding every message sent
- * about it. Each event changes one document with one ETag-guarded write, so
- * the change is atomic on every state store and concurrent deliveries for the
- * same order never overwrite each other.
+ * The notification log: one document per order holding every message sent
+ * about it, at most one per template. A message is sent holding the order's
+ * lock and recorded (with notification.sent, through the outbox) right
+ * after; a failure between the two sends it again on redelivery, so email is
+ * at least once.
  */
-import type { StateOperation, StateStore } from "../kit/dapr/ports.ts";
-import type { Notification } from "./domain.ts";
+import type { KeyLocks } from "../kit/dapr/locks.ts";
+import type { OutboxStore } from "../kit/dapr/ports.ts";
+import type { Message, Notification } from "./domain.ts";
 
 export interface OrderNotifications {
   order_id: string;
@@ -15,23 +17,40 @@ export interface OrderNotifications {
 const orderLogKey = (orderId: string) => `order-notifications:${orderId}`;
 
 export class NotificationLog {
-  readonly #store: StateStore;
-  constructor(store: StateStore) {
+  readonly #store: OutboxStore;
+  readonly #locks: KeyLocks;
+
+  constructor(store: OutboxStore, locks: KeyLocks) {
     this.#store = store;
+    this.#locks = locks;
   }
 
   /**
-   * The write that adds `notification` to its order's log, or none when the
-   * order already has a message from this template (one per template and
-   * order, whatever the broker redelivers).
+   * Sends `message` with `send` and records it, unless the order already has
+   * a message from its template. Answers the recorded notification, or
+   * undefined when it was sent before.
    */
-  async recordOperations(notification: Notification): Promise<StateOperation[]> {
-    const key = orderLogKey(notification.order_id);
-    const current = await this.#store.get<OrderNotifications>(key);
-    const log = current?.value ?? { order_id: notification.order_id, notifications: [] };
-    if (log.notifications.some((n) => n.template === notification.template)) return [];
-    const value: OrderNotifications = { ...log, notifications: [...log.notifications, notification] };
-    return [current ? { operation: "upsert", key, value, etag: current.etag } : { operation: "upsert", key, value, onlyIfAbsent: true }];
+  async sendOnce(
+    orderId: string,
+    message: Message,
+    send: () => Promise<void>,
+    entry: () => Notification,
+  ): Promise<Notification | undefined> {
+    const key = orderLogKey(orderId);
+    return this.#locks.withLocks([key], async () => {
+      const current = await this.#store.get<OrderNotifications>(key);
+      const log = current?.value ?? { order_id: orderId, notifications: [] };
+      if (log.notifications.some((n) => n.template === message.template)) return undefined;
+      await send();
+      const notification = entry();
+      const value: OrderNotifications = { ...log, notifications: [...log.notifications, notification] };
+      const { event_id: _event, ...sent } = notification;
+      await this.#store.commit(
+        [{ operation: "upsert", key, value, ...(current ? { etag: current.etag } : {}) }],
+        [{ key, type: "notification.sent", data: sent }],
+      );
+      return notification;
+    });
   }
 
   async forOrder(orderId: string): Promise<Notification[]> {

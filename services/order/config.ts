@@ -1,15 +1,17 @@
 import type { Env, KitConfig } from "../kit/config.ts";
-import { loadKitConfig, readString } from "../kit/config.ts";
+import { loadKitConfig, readInteger, readString } from "../kit/config.ts";
 
 export interface OrderConfig extends KitConfig {
-  /** The state store whose transactions publish order events (the outbox). */
-  orderStoreName: string;
+  /** The app id of the tracking service, asked to call off shipments of cancelled orders. */
+  trackingAppId: string;
+  invokeTimeoutMs: number;
 }
 
 /** Reads the order service's configuration; throws ConfigError naming a bad variable. */
 export function loadConfig(env: Env): OrderConfig {
   return {
     ...loadKitConfig(env, "order", 8001),
-    orderStoreName: readString(env, "ORDER_STORE_NAME", "orderstore"),
+    trackingAppId: readString(env, "TRACKING_APP_ID", "tracking"),
+    invokeTimeoutMs: readInteger(env, "INVOKE_TIMEOUT_MS", 5000, 100, 60_000),
   };
 }

@@ -70,6 +70,8 @@ export interface StoredOrder extends Order {
   idempotency?: { key: string; request_hash: string };
   /** The payment instruction; never shown in the public order. */
   payment?: PaymentInstruction;
+  /** When the stock reserved for it is given up unless paid for. */
+  reservation_expires_at?: string;
 }
 
 /** The data of the order.created event. */
@@ -125,7 +127,7 @@ export function canTransition(from: OrderStatus, to: OrderStatus): boolean {
 
 /** The order as clients see it: no payment instruction, no idempotency record. */
 export function publicOrder(order: StoredOrder): Order {
-  const { idempotency: _idempotency, payment: _payment, ...visible } = order;
+  const { idempotency: _idempotency, payment: _payment, reservation_expires_at: _expiry, ...visible } = order;
   return visible;
 }
 
@@ -135,4 +137,167 @@ export function publicOrder(order: StoredOrder): Order {
  */
 export function replayOutcome(existing: StoredOrder, requestHash: string): "replay" | "conflict" {
   return existing.idempotency?.request_hash === requestHash ? "replay" : "conflict";
+}
+
+/** Statuses from which the order still moves without an operator. */
+export function isTerminal(status: OrderStatus): boolean {
+  return TRANSITIONS[status].length === 0;
+}
+
+/** What consumers of order events learn about the order. */
+export function orderSnapshot(order: StoredOrder) {
+  const visible = publicOrder(order);
+  const { history: _history, ...snapshot } = visible;
+  return snapshot;
+}
+
+/** An event the order emits with a change. */
+export interface OrderEvent {
+  type: "order.status_changed" | "order.cancelled" | "order.updated";
+  data: unknown;
+}
+
+/**
+ * What an event or command means for the order: a change with the events it
+ * causes, nothing (a repeat, or a race already settled), or "not yet" for an
+ * event that overtook the one it builds on.
+ */
+export type Decision =
+  | { kind: "change"; order: StoredOrder; events: OrderEvent[] }
+  | { kind: "ignore"; why: string }
+  | { kind: "wait"; why: string };
+
+/** Thrown for a transition the status machine forbids. */
+export class IllegalTransitionError extends Error {
+  readonly from: OrderStatus;
+  readonly to: OrderStatus;
+  constructor(from: OrderStatus, to: OrderStatus, detail?: string) {
+    super(detail ?? `an order that is ${from} cannot become ${to}`);
+    this.from = from;
+    this.to = to;
+  }
+}
+
+/** The order moved to `to`, with its history and the status_changed event. */
+export function transition(
+  order: StoredOrder,
+  to: OrderStatus,
+  now: Date,
+  changes: Partial<StoredOrder> = {},
+  reason?: string,
+): { kind: "change"; order: StoredOrder; events: OrderEvent[] } {
+  if (!canTransition(order.status, to)) throw new IllegalTransitionError(order.status, to);
+  const at = now.toISOString();
+  const next: StoredOrder = {
+    ...order,
+    ...changes,
+    status: to,
+    // status_reason explains failures only.
+    ...(reason && to === "failed" ? { status_reason: reason } : {}),
+    history: [...order.history, { status: to, at, ...(reason ? { reason } : {}) }],
+    updated_at: at,
+  };
+  const event: OrderEvent = {
+    type: "order.status_changed",
+    data: { order_id: order.id, status: to, previous_status: order.status, ...(reason ? { reason } : {}), order: orderSnapshot(next) },
+  };
+  return { kind: "change", order: next, events: [event] };
+}
+
+export interface ReservedLine {
+  sku: string;
+  quantity: number;
+  unit_price: number;
+}
+
+/** Stock was reserved: the order is priced and waits for its payment. */
+export function onStockReserved(
+  order: StoredOrder,
+  reserved: { lines: ReservedLine[]; total_amount: number; currency: string; expires_at: string },
+  now: Date,
+): Decision {
+  if (order.status !== "pending") return { kind: "ignore", why: `order is ${order.status}` };
+  const prices = new Map(reserved.lines.map((l) => [l.sku, l.unit_price]));
+  const items = order.items.map((item) => ({ ...item, ...(prices.has(item.sku) ? { unit_price: prices.get(item.sku)! } : {}) }));
+  return transition(order, "processing", now, {
+    items,
+    total_amount: reserved.total_amount,
+    currency: reserved.currency,
+    reservation_expires_at: reserved.expires_at,
+  });
+}
+
+/** Stock could not be reserved: the order fails with the reason. */
+export function onStockRejected(order: StoredOrder, reason: "out_of_stock" | "unknown_sku", now: Date): Decision {
+  if (order.status !== "pending") return { kind: "ignore", why: `order is ${order.status}` };
+  return transition(order, "failed", now, {}, reason);
+}
+
+/** The payment was captured: the order is confirmed (unless it ended meanwhile; payment then refunds). */
+export function onPaymentCaptured(order: StoredOrder, paymentId: string, now: Date): Decision {
+  if (order.status === "pending") return { kind: "wait", why: "the reservation has not been applied yet" };
+  if (order.status !== "processing") return { kind: "ignore", why: `order is ${order.status}` };
+  return transition(order, "confirmed", now, { payment_id: paymentId });
+}
+
+export function onPaymentDeclined(order: StoredOrder, paymentId: string, now: Date): Decision {
+  if (order.status === "pending") return { kind: "wait", why: "the reservation has not been applied yet" };
+  if (order.status !== "processing") return { kind: "ignore", why: `order is ${order.status}` };
+  return transition(order, "failed", now, { payment_id: paymentId }, "payment_declined");
+}
+
+/** The reservation ran out before the payment came: the order fails. */
+export function expireReservation(order: StoredOrder, now: Date): Decision {
+  if (order.status !== "processing") return { kind: "ignore", why: `order is ${order.status}` };
+  if (!order.reservation_expires_at || Date.parse(order.reservation_expires_at) > now.getTime()) {
+    return { kind: "ignore", why: "the reservation has not expired" };
+  }
+  return transition(order, "failed", now, {}, "reservation_expired");
+}
+
+/** The shipment exists: the order records where to track it. */
+export function onShipmentCreated(order: StoredOrder, shipment: { shipment_id: string; tracking_number: string }, now: Date): Decision {
+  if (order.shipment_id === shipment.shipment_id) return { kind: "ignore", why: "already recorded" };
+  const next: StoredOrder = { ...order, shipment_id: shipment.shipment_id, tracking_number: shipment.tracking_number, updated_at: now.toISOString() };
+  return { kind: "change", order: next, events: [{ type: "order.updated", data: { order_id: order.id, order: orderSnapshot(next) } }] };
+}
+
+/** A courier scan: pickup ships the order, delivery delivers it. */
+export function onShipmentStatus(order: StoredOrder, status: string, now: Date): Decision {
+  const target: OrderStatus | undefined = status === "picked_up" ? "shipped" : status === "delivered" ? "delivered" : undefined;
+  if (!target) return { kind: "ignore", why: `scan ${status} does not change the order` };
+  if (order.status === target || (target === "shipped" && order.status === "delivered")) return { kind: "ignore", why: "already applied" };
+  if (target === "delivered" && order.status === "confirmed") {
+    // The pickup's own event has not been applied yet.
+    return { kind: "wait", why: "the pickup has not been applied yet" };
+  }
+  if (!canTransition(order.status, target)) {
+    if (order.status === "pending" || order.status === "processing") return { kind: "wait", why: "the payment has not been applied yet" };
+    return { kind: "ignore", why: `order is ${order.status}` };
+  }
+  return transition(order, target, now);
+}
+
+/** Statuses a cancellation can leave from: before the parcel is picked up. */
+export function isCancellable(status: OrderStatus): boolean {
+  return canTransition(status, "cancelled");
+}
+
+/** The order cancelled: status_changed plus order.cancelled, which asks for compensation. */
+export function cancelOrder(order: StoredOrder, now: Date): Decision {
+  if (order.status === "cancelled") return { kind: "ignore", why: "already cancelled" };
+  const change = transition(order, "cancelled", now);
+  change.events.push({ type: "order.cancelled", data: { order_id: order.id, previous_status: order.status } });
+  return change;
+}
+
+/** Statuses an operator may set through PUT /orders/{id}/status. */
+export const OPERATOR_STATUSES: readonly OrderStatus[] = ["shipped", "delivered", "cancelled"];
+
+/** An operator's transition; the saga's own (processing, confirmed, failed) are not theirs to make. */
+export function operatorTransition(order: StoredOrder, to: OrderStatus, now: Date): Decision {
+  if (!OPERATOR_STATUSES.includes(to)) throw new IllegalTransitionError(order.status, to, `${to} is set by the order's saga, not by an operator`);
+  if (order.status === to) return { kind: "ignore", why: "already so" };
+  if (to === "cancelled") return cancelOrder(order, now);
+  return transition(order, to, now, {}, "set_by_operator");
 }

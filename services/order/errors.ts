@@ -9,4 +9,6 @@ export const OrderProblems = {
     status: 409,
   },
   invalidIdempotencyKey: { type: "invalid-idempotency-key", title: "Invalid Idempotency-Key", status: 400 },
+  illegalTransition: { type: "illegal-status-transition", title: "The order's status forbids this", status: 409 },
+  alreadyPickedUp: { type: "already-picked-up", title: "The parcel has been picked up", status: 409 },
 } as const satisfies Record<string, ProblemType>;

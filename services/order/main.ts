@@ -2,5 +2,8 @@
 import { runService } from "../kit/service.ts";
 import { buildApp } from "./app.ts";
 import { loadConfig } from "./config.ts";
+import { TrackingShipmentCanceller } from "./shipments.ts";
 
-await runService(loadConfig, ({ config, basics, dapr }) => buildApp({ ...basics, orderStore: dapr.store(config.orderStoreName) }));
+await runService(loadConfig, ({ config, basics, dapr }) =>
+  buildApp({ ...basics, store: dapr.state, shipments: new TrackingShipmentCanceller(dapr.invoker, config.trackingAppId, config.invokeTimeoutMs) }),
+);

@@ -1,21 +1,28 @@
-/** The order API: create and read orders. */
+/** The order API: create, read, list, change the status of and cancel orders. */
 import Router from "@koa/router";
 import type { Context } from "koa";
 import { requestLog } from "../kit/app.ts";
 import { HttpProblem } from "../kit/errors.ts";
+import { readPaging } from "../kit/paging.ts";
 import { validator } from "../kit/validation.ts";
-import type { NewOrder } from "./domain.ts";
-import { createOrder, publicOrder, replayOutcome } from "./domain.ts";
+import type { Decision, NewOrder, OrderStatus, StoredOrder } from "./domain.ts";
+import { cancelOrder, createOrder, IllegalTransitionError, operatorTransition, ORDER_STATUSES, publicOrder, replayOutcome } from "./domain.ts";
 import { OrderProblems } from "./errors.ts";
-import { newOrderSchema } from "./schemas.ts";
+import { newOrderSchema, statusUpdateSchema } from "./schemas.ts";
+import type { ShipmentCanceller } from "./shipments.ts";
 import type { OrderStore } from "./store.ts";
 
 export interface OrderRoutesDeps {
   orders: OrderStore;
+  shipments: ShipmentCanceller;
   now?: () => Date;
 }
 
 const validateNewOrder = validator<NewOrder>(newOrderSchema);
+const validateStatusUpdate = validator<{ status: OrderStatus }>(statusUpdateSchema);
+
+/** Thrown under the order's lock when the parcel left before the cancellation. */
+class PickedUpError extends Error {}
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 /** Keys sorted at every level, so equal bodies hash equally. */
@@ -77,11 +84,65 @@ export function orderRoutes(deps: OrderRoutesDeps): Router {
     created(ctx, 201, publicOrder(order), id);
   });
 
-  router.get("/:id", async (ctx) => {
-    const order = await deps.orders.find(ctx.params.id!);
-    if (!order) throw new HttpProblem(OrderProblems.orderNotFound, `No order with id ${ctx.params.id}`);
-    ctx.body = publicOrder(order);
+  router.get("/", async (ctx) => {
+    let status: OrderStatus | undefined;
+    const paging = readPaging(ctx.query, (errors) => {
+      const given = ctx.query.status;
+      if (given === undefined) return;
+      if (typeof given === "string" && (ORDER_STATUSES as readonly string[]).includes(given)) status = given as OrderStatus;
+      else errors.push({ field: "status", message: `must be one of ${ORDER_STATUSES.join(", ")}` });
+    });
+    const { orders, total } = await deps.orders.list(status, paging.offset, paging.page_size);
+    ctx.body = { items: orders.map(publicOrder), page: paging.page, page_size: paging.page_size, total };
   });
+
+  router.get("/:id", async (ctx) => {
+    ctx.body = publicOrder(await found(ctx.params.id!));
+  });
+
+  router.get("/:id/items", async (ctx) => {
+    ctx.body = (await found(ctx.params.id!)).items;
+  });
+
+  router.put("/:id/status", async (ctx) => {
+    const { status } = validateStatusUpdate((ctx.request as { body?: unknown }).body);
+    ctx.body = publicOrder(await changeStatus(ctx, ctx.params.id!, (order) => operatorTransition(order, status, now())));
+  });
+
+  router.delete("/:id", async (ctx) => {
+    ctx.body = publicOrder(await changeStatus(ctx, ctx.params.id!, (order) => cancelOrder(order, now())));
+  });
+
+  async function found(id: string): Promise<StoredOrder> {
+    const order = await deps.orders.find(id);
+    if (!order) throw new HttpProblem(OrderProblems.orderNotFound, `No order with id ${id}`);
+    return order;
+  }
+
+  /**
+   * Applies a status change asked for by a client. A cancellation first calls
+   * off the shipment, under the order's lock: if the parcel was picked up,
+   * nothing changes and the answer is 409.
+   */
+  async function changeStatus(ctx: Context, id: string, decide: (order: StoredOrder) => Decision): Promise<StoredOrder> {
+    let result;
+    try {
+      result = await deps.orders.change(id, decide, async (order, decision) => {
+        if (decision.kind === "change" && decision.order.status === "cancelled") {
+          if ((await deps.shipments.cancel(order.id)) === "too-late") throw new PickedUpError();
+        }
+      });
+    } catch (err) {
+      if (err instanceof IllegalTransitionError) throw new HttpProblem(OrderProblems.illegalTransition, err.message);
+      if (err instanceof PickedUpError) {
+        throw new HttpProblem(OrderProblems.alreadyPickedUp, `Order ${id} cannot be cancelled: its parcel has been picked up`);
+      }
+      throw err;
+    }
+    if (!result) throw new HttpProblem(OrderProblems.orderNotFound, `No order with id ${id}`);
+    requestLog(ctx).info({ order_id: id, status: result.order.status, decision: result.decision.kind }, "order status request");
+    return result.order;
+  }
 
   return router;
 }

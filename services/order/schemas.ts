@@ -3,6 +3,7 @@
  * uses them, and they describe the API.
  */
 import type { JsonSchema } from "../kit/validation.ts";
+import { ORDER_STATUSES } from "./domain.ts";
 
 const text = (maxLength: number): JsonSchema => ({ type: "string", minLength: 1, maxLength, pattern: "\\S" });
 
@@ -40,5 +41,49 @@ export const newOrderSchema: JsonSchema = {
         card_token: { type: "string", minLength: 1, maxLength: 200 },
       },
     },
+  },
+};
+
+export const statusUpdateSchema: JsonSchema = {
+  $id: "OrderStatusUpdate",
+  type: "object",
+  required: ["status"],
+  additionalProperties: false,
+  properties: { status: { enum: [...ORDER_STATUSES] } },
+};
+
+export const orderSchema: JsonSchema = {
+  $id: "Order",
+  type: "object",
+  required: ["id", "status", "customer_name", "customer_email", "origin_address", "destination_address", "package_weight", "items", "history", "created_at", "updated_at"],
+  properties: {
+    id: { type: "string" },
+    status: { enum: [...ORDER_STATUSES] },
+    status_reason: { enum: ["out_of_stock", "unknown_sku", "payment_declined", "reservation_expired"] },
+    customer_name: { type: "string" },
+    customer_email: { type: "string", format: "email" },
+    origin_address: { type: "string" },
+    destination_address: { type: "string" },
+    package_weight: { type: "number" },
+    package_dimensions: { type: "string" },
+    items: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["sku", "item_name", "quantity"],
+        properties: { sku: { type: "string" }, item_name: { type: "string" }, quantity: { type: "integer" }, unit_price: { type: "number" } },
+      },
+    },
+    total_amount: { type: "number" },
+    currency: { type: "string" },
+    payment_id: { type: "string" },
+    shipment_id: { type: "string" },
+    tracking_number: { type: "string" },
+    history: {
+      type: "array",
+      items: { type: "object", required: ["status", "at"], properties: { status: { enum: [...ORDER_STATUSES] }, at: { type: "string" }, reason: { type: "string" } } },
+    },
+    created_at: { type: "string", format: "date-time" },
+    updated_at: { type: "string", format: "date-time" },
   },
 };

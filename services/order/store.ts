@@ -1,11 +1,14 @@
 /**
- * Orders in the state store. Every write that changes an order goes through
- * the store's outbox, so the order and the event announcing it are written
- * together or not at all.
+ * Orders in the order service's state store. Every change is decided by the
+ * domain while holding the order's lock and committed with its events in one
+ * outbox transaction. Listing goes through two list indexes (all orders, and
+ * orders by status) that the service keeps from its own events.
  */
+import type { KeyLocks } from "../kit/dapr/locks.ts";
 import { EtagMismatchError } from "../kit/dapr/errors.ts";
-import type { OutboxStore } from "../kit/dapr/ports.ts";
-import type { OrderCreated, StoredOrder } from "./domain.ts";
+import type { OutboxEvent, OutboxStore } from "../kit/dapr/ports.ts";
+import { ListIndex } from "../kit/list-index.ts";
+import type { Decision, OrderCreated, OrderStatus, StoredOrder } from "./domain.ts";
 
 /** How long an Idempotency-Key is remembered (24 hours, as clients expect). */
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
@@ -27,12 +30,23 @@ export interface IdempotencyRecord {
 
 export class OrderStore {
   readonly #store: OutboxStore;
-  constructor(store: OutboxStore) {
+  readonly #locks: KeyLocks;
+  readonly #all: ListIndex;
+  readonly #byStatus: ListIndex;
+
+  constructor(store: OutboxStore, locks: KeyLocks) {
     this.#store = store;
+    this.#locks = locks;
+    this.#all = new ListIndex(store, locks, "orders-all");
+    this.#byStatus = new ListIndex(store, locks, "orders-by-status");
   }
 
   async find(id: string): Promise<StoredOrder | undefined> {
     return (await this.#store.get<StoredOrder>(orderKey(id)))?.value;
+  }
+
+  async findMany(ids: string[]): Promise<StoredOrder[]> {
+    return (await this.#store.getMany<StoredOrder>(ids.map(orderKey))).map((e) => e.value);
   }
 
   /**
@@ -52,16 +66,63 @@ export class OrderStore {
     }
   }
 
-  /**
-   * Stores a new order and emits order.created in one transaction (the
-   * store's outbox publishes the event once the order is written).
-   */
+  /** Stores a new order and emits order.created in one transaction. */
   async create(order: StoredOrder, event: OrderCreated): Promise<void> {
     const key = orderKey(order.id);
-    await this.#store.transactWithEvent([{ operation: "upsert", key, value: order }], {
-      key,
-      type: "order.created",
-      data: event,
+    await this.#locks.withLocks([key], () =>
+      this.#store.commit([{ operation: "upsert", key, value: order }], [{ key, type: "order.created", data: event }]),
+    );
+  }
+
+  /**
+   * Decides a change of the order holding its lock and commits it with its
+   * events; `before` runs first, under the same lock (to call off the
+   * shipment of an order being cancelled, say). Undefined for an unknown order.
+   */
+  async change(
+    id: string,
+    decide: (order: StoredOrder) => Decision,
+    before?: (order: StoredOrder, decision: Decision) => Promise<void>,
+  ): Promise<{ order: StoredOrder; decision: Decision } | undefined> {
+    const key = orderKey(id);
+    return this.#locks.withLocks([key], async () => {
+      const current = await this.#store.get<StoredOrder>(key);
+      if (!current) return undefined;
+      const decision = decide(current.value);
+      if (decision.kind !== "change") return { order: current.value, decision };
+      await before?.(current.value, decision);
+      const [first, ...rest] = decision.events;
+      const events: OutboxEvent[] = [
+        ...(first ? [{ key, type: first.type, data: first.data }] : []),
+        ...rest.map((e) => ({ type: e.type, data: e.data })),
+      ];
+      await this.#store.commit([{ operation: "upsert", key, value: decision.order, etag: current.etag }], events);
+      return { order: decision.order, decision };
     });
+  }
+
+  /** Brings the order's place in the list indexes up to its current status. */
+  async reindex(id: string): Promise<void> {
+    const order = await this.find(id);
+    if (!order) return;
+    await this.#all.place(id, "all");
+    await this.#byStatus.place(id, order.status);
+  }
+
+  /**
+   * A page of orders, newest first, optionally of one status. The indexes
+   * follow the orders' events within moments; an order whose status changed
+   * since its index entry is left out of a status page.
+   */
+  async list(status: OrderStatus | undefined, offset: number, limit: number): Promise<{ orders: StoredOrder[]; total: number }> {
+    const page = status ? await this.#byStatus.page(status, offset, limit) : await this.#all.page("all", offset, limit);
+    const entries = await this.#store.getMany<StoredOrder>(page.ids.map(orderKey));
+    const orders = entries.map((e) => e.value).filter((o) => !status || o.status === status);
+    return { orders, total: page.total };
+  }
+
+  /** Ids of orders currently listed under `status` (oldest last), up to `limit`. */
+  async idsWithStatus(status: OrderStatus, limit: number): Promise<string[]> {
+    return (await this.#byStatus.page(status, 0, limit)).ids;
   }
 }
