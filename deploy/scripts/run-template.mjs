@@ -6,7 +6,8 @@
 // running `npm start`).
 //
 //   node deploy/scripts/run-template.mjs --out DIR [--pubsub redis] [--state redis]
-//        [--port-offset N] [--redis-port P] [--placement-port P]
+//        [--port-offset N] [--redis-port P] [--placement-port P] [--smtp-port P]
+//        [--env NAME=VALUE ...]
 //
 // Prints the path of the written template.
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -17,7 +18,7 @@ import { parse, stringify } from "yaml";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
-export function writeRunTemplate({ out, pubsub = "redis", state = "redis", portOffset = 0, redisPort, placementPort }) {
+export function writeRunTemplate({ out, pubsub = "redis", state = "redis", portOffset = 0, redisPort, placementPort, smtpPort, env = {} }) {
   const components = join(root, "components");
   for (const [kind, name] of [["pubsub", pubsub], ["state", state]]) {
     if (!existsSync(join(components, kind, name))) {
@@ -31,19 +32,23 @@ export function writeRunTemplate({ out, pubsub = "redis", state = "redis", portO
   const abs = (p) => (isAbsolute(p) ? p : resolve(root, p));
 
   // Resource folders: swap the chosen choices in, then copy them when the
-  // Redis address must change (the component files stay the source).
+  // Redis address or the mail relay's port must change (the component files
+  // stay the source).
   let resources = template.common.resourcesPaths.map((p) =>
     p.replace(/components\/pubsub\/[^/]+$/, `components/pubsub/${pubsub}`).replace(/components\/state\/[^/]+$/, `components/state/${state}`),
   );
   resources = resources.map(abs);
-  if (redisPort) {
+  if (redisPort || smtpPort) {
     resources = resources.map((dir, i) => {
       const copy = join(outDir, "resources", String(i));
       rmSync(copy, { recursive: true, force: true });
       cpSync(dir, copy, { recursive: true });
       for (const file of readdirSync(copy)) {
         const path = join(copy, file);
-        writeFileSync(path, readFileSync(path, "utf8").replaceAll("localhost:6379", `localhost:${redisPort}`));
+        let text = readFileSync(path, "utf8");
+        if (redisPort) text = text.replaceAll("localhost:6379", `localhost:${redisPort}`);
+        if (smtpPort && /type: bindings\.smtp/.test(text)) text = text.replace(/(- name: port\n\s+value: )"?\d+"?/, `$1"${smtpPort}"`);
+        writeFileSync(path, text);
       }
       return copy;
     });
@@ -57,6 +62,7 @@ export function writeRunTemplate({ out, pubsub = "redis", state = "redis", portO
   writeFileSync(configPath, stringify(config));
   template.common.configFilePath = configPath;
 
+  template.common.env = { ...template.common.env, ...env };
   if (placementPort) template.common.placementHostAddress = `127.0.0.1:${placementPort}`;
   for (const app of template.apps) {
     app.appDirPath = abs(app.appDirPath);
@@ -78,6 +84,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       "port-offset": { type: "string", default: "0" },
       "redis-port": { type: "string" },
       "placement-port": { type: "string" },
+      "smtp-port": { type: "string" },
+      env: { type: "string", multiple: true, default: [] },
     },
   });
   try {
@@ -88,6 +96,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       portOffset: Number(values["port-offset"]),
       redisPort: values["redis-port"] ? Number(values["redis-port"]) : undefined,
       placementPort: values["placement-port"] ? Number(values["placement-port"]) : undefined,
+      smtpPort: values["smtp-port"] ? Number(values["smtp-port"]) : undefined,
+      env: Object.fromEntries(values.env.map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)])),
     });
     console.log(path);
   } catch (err) {

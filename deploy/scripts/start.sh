@@ -35,7 +35,7 @@ ensure_running() {
   say "started $name (pid $pid)"
 }
 
-for name in $(server_names) placement; do ensure_running "$name"; done
+for name in $(server_names) placement mailbox; do ensure_running "$name"; done
 
 say "starting gateway, order, inventory, payment, tracking, notification on ${RUNTIME:-node}; pub/sub: ${PUBSUB:-redis}, state: ${STATE:-redis}"
 say "gateway: http://127.0.0.1:8000   health: http://127.0.0.1:8000/health   logs: services/<name>/.dapr/logs/"

@@ -17,6 +17,7 @@ export const Topics = {
 } as const;
 
 const id: JsonSchema = { type: "string", minLength: 1 };
+const text: JsonSchema = { type: "string" };
 const amount: JsonSchema = { type: "number", minimum: 0 };
 
 export interface PaymentInstructionData {
@@ -94,7 +95,7 @@ export const orderStatusChangedSchema: JsonSchema = {
     order: {
       type: "object",
       required: ["id", "customer_name", "customer_email", "origin_address", "destination_address"],
-      properties: { id, customer_email: { type: "string" } },
+      properties: { id, customer_name: text, customer_email: text, origin_address: text, destination_address: text },
     },
   },
 };
@@ -118,7 +119,10 @@ export const inventoryReservedSchema: JsonSchema = {
   required: ["order_id", "lines", "total_amount", "currency", "expires_at"],
   properties: {
     order_id: id,
-    lines: { type: "array", items: { type: "object", required: ["sku", "quantity", "unit_price"] } },
+    lines: {
+      type: "array",
+      items: { type: "object", required: ["sku", "quantity", "unit_price"], properties: { sku: id, quantity: { type: "integer" }, unit_price: amount } },
+    },
     total_amount: amount,
     currency: id,
     expires_at: { type: "string", format: "date-time" },

@@ -5,6 +5,7 @@ import { HttpProblem, KitProblems } from "../kit/errors.ts";
 import type { Upstreams } from "./config.ts";
 import { forward, resourceOwners } from "./forward.ts";
 import { systemHealth } from "./health.ts";
+import { openApiDocument } from "./openapi.ts";
 
 export interface GatewayRoutesDeps {
   invoker: ServiceInvoker;
@@ -21,6 +22,11 @@ export function gatewayRoutes(deps: GatewayRoutesDeps): Router {
     const health = await systemHealth(deps.sidecar, deps.invoker, Object.values(deps.upstreams));
     ctx.status = health.status === "ok" ? 200 : 503;
     ctx.body = health;
+  });
+
+  const openApi = openApiDocument();
+  router.get("/openapi.json", (ctx) => {
+    ctx.body = openApi;
   });
 
   router.all("/api/v1/:resource{/*rest}", async (ctx) => {

@@ -12,6 +12,7 @@ export interface NotificationAppDeps extends ServiceDeps {
   store: OutboxStore;
   bindings: OutputBinding;
   emailBinding: string;
+  operationsEmail: string;
   now?: () => Date;
 }
 
@@ -21,7 +22,7 @@ export function buildApp(deps: NotificationAppDeps): Koa {
   return createServiceApp({
     ...deps,
     locks,
-    subscriptions: notificationSubscriptions(log, { binding: deps.bindings, bindingName: deps.emailBinding }, deps.now),
+    subscriptions: notificationSubscriptions(log, { binding: deps.bindings, bindingName: deps.emailBinding, operationsEmail: deps.operationsEmail }, deps.now),
     routers: [notificationRoutes(log)],
   });
 }

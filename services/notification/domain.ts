@@ -97,3 +97,20 @@ export function sentNotification(message: Message, orderId: string, id: string, 
     event_id: eventId,
   };
 }
+
+/** What a low-stock alert needs. */
+export interface LowStockFacts {
+  sku: string;
+  item_name: string;
+  available: number;
+  low_stock_threshold: number;
+}
+
+/** The alert to the operations mailbox when an item's available stock fell below its threshold. */
+export function lowStockAlert(item: LowStockFacts, to: string): Omit<Message, "template"> {
+  return {
+    to,
+    subject: `Low stock: ${item.sku}`,
+    body: `${item.item_name} (${item.sku}) has ${item.available} units available, below its threshold of ${item.low_stock_threshold}.\nRestock it with POST /api/v1/inventory/${item.sku}/restock.\n`,
+  };
+}

@@ -7,7 +7,8 @@ import { eventData } from "../kit/dapr/subscriptions.ts";
 import type { SubscriptionSpec } from "../kit/dapr/subscriptions.ts";
 import type { Logger } from "../kit/logger.ts";
 import type { OrderFacts, Template } from "./domain.ts";
-import { compose, sentNotification, templateForStatus } from "./domain.ts";
+import type { LowStockFacts } from "./domain.ts";
+import { compose, lowStockAlert, sentNotification, templateForStatus } from "./domain.ts";
 import type { NotificationLog } from "./store.ts";
 
 const readCreated = eventData<OrderCreatedData>("order.created", orderCreatedSchema);
@@ -17,7 +18,16 @@ export interface Mailer {
   binding: OutputBinding;
   /** The output binding component that sends email (SMTP by default). */
   bindingName: string;
+  /** Where low-stock alerts go. */
+  operationsEmail: string;
 }
+
+const lowStockSchema = {
+  type: "object",
+  required: ["sku", "available", "low_stock_threshold"],
+  properties: { sku: { type: "string", minLength: 1 }, item_name: { type: "string" }, available: { type: "integer" }, low_stock_threshold: { type: "integer" } },
+};
+const readLowStock = eventData<LowStockFacts>("inventory.low_stock", lowStockSchema);
 
 export function notificationSubscriptions(log: NotificationLog, mailer: Mailer, now: () => Date = () => new Date()): SubscriptionSpec[] {
   async function notify(event: CloudEvent, template: Template, facts: OrderFacts, logger: Logger): Promise<void> {
@@ -34,6 +44,19 @@ export function notificationSubscriptions(log: NotificationLog, mailer: Mailer, 
   }
 
   return [
+    {
+      // Alerts go to the operations mailbox once per crossing (the event id
+      // is applied once); they are not part of any order's log.
+      topic: Topics.inventory,
+      handlers: {
+        "inventory.low_stock": async (event, logger) => {
+          const item = readLowStock(event);
+          const alert = lowStockAlert({ ...item, item_name: item.item_name ?? item.sku }, mailer.operationsEmail);
+          await mailer.binding.send(mailer.bindingName, "create", alert.body, { emailTo: alert.to, subject: alert.subject });
+          logger.info({ sku: item.sku, available: item.available }, "low-stock alert sent");
+        },
+      },
+    },
     {
       topic: Topics.orders,
       handlers: {

@@ -11,7 +11,7 @@ import { system } from "./hooks.ts";
 describe("Dapr adapters against a real sidecar", function () {
   this.timeout(30_000);
   // The payment app's sidecar: its state is prefixed "payment||", so these keys touch no other service.
-  const dapr = () => connectSidecar({ daprHost: "127.0.0.1", daprHttpPort: system().daprPort("payment"), daprApiToken: system().daprApiToken }, { stateStore: "statestore", pubsub: "pubsub" });
+  const dapr = () => connectSidecar({ daprHost: "127.0.0.1", daprHttpPort: system().daprPort("payment"), daprApiToken: system().daprApiToken }, { stateStore: "paymentstore", pubsub: "pubsub" });
   const key = (name: string) => `adapter-test:${name}:${crypto.randomUUID()}`;
 
   it("reads back a saved value with an ETag, and a missing key as undefined", async () => {
@@ -78,7 +78,7 @@ describe("Dapr adapters against a real sidecar", function () {
   it("publishes to the broker, and names an unknown pub/sub in its error", async () => {
     const { publisher } = dapr();
     await publisher.publish("adapter-test", "adapter.tested", { ok: true }, { id: crypto.randomUUID() });
-    const unknown = connectSidecar({ daprHost: "127.0.0.1", daprHttpPort: system().daprPort("payment"), daprApiToken: system().daprApiToken }, { stateStore: "statestore", pubsub: "no-such-pubsub" });
+    const unknown = connectSidecar({ daprHost: "127.0.0.1", daprHttpPort: system().daprPort("payment"), daprApiToken: system().daprApiToken }, { stateStore: "paymentstore", pubsub: "no-such-pubsub" });
     let error: unknown;
     await unknown.publisher.publish("t", "x", {}).catch((e) => (error = e));
     expect(error).to.be.instanceOf(DaprError);
@@ -86,7 +86,7 @@ describe("Dapr adapters against a real sidecar", function () {
   });
 
   it("is refused by a sidecar without the API token", async () => {
-    const tokenless = connectSidecar({ daprHost: "127.0.0.1", daprHttpPort: system().daprPort("payment"), daprApiToken: undefined }, { stateStore: "statestore", pubsub: "pubsub" });
+    const tokenless = connectSidecar({ daprHost: "127.0.0.1", daprHttpPort: system().daprPort("payment"), daprApiToken: undefined }, { stateStore: "paymentstore", pubsub: "pubsub" });
     let error: unknown;
     await tokenless.state.get("k").catch((e) => (error = e));
     expect(error).to.be.instanceOf(DaprError);
@@ -94,7 +94,7 @@ describe("Dapr adapters against a real sidecar", function () {
   });
 
   it("reports a sidecar that is not there as DaprUnavailableError", async () => {
-    const gone = connectSidecar({ daprHost: "127.0.0.1", daprHttpPort: 1, daprApiToken: undefined }, { stateStore: "statestore", pubsub: "pubsub" });
+    const gone = connectSidecar({ daprHost: "127.0.0.1", daprHttpPort: 1, daprApiToken: undefined }, { stateStore: "paymentstore", pubsub: "pubsub" });
     let error: unknown;
     await gone.state.get("k").catch((e) => (error = e));
     expect(error).to.be.instanceOf(DaprUnavailableError);

@@ -17,7 +17,16 @@ export function system(): RunningSystem {
 export const mochaHooks = {
   async beforeAll(this: Mocha.Context) {
     this.timeout(200_000);
-    running = await startSystem({ portOffset: 100, redisPort: 6390, placementPort: 50105, startTimeoutMs: 180_000 });
+    running = await startSystem({
+      portOffset: 100,
+      redisPort: 6390,
+      placementPort: 50105,
+      smtpPort: 2625,
+      // Short enough for the expiry test to wait on, long enough that a busy
+      // machine still pays every other order in time.
+      env: { RESERVATION_TTL_SECONDS: "10" },
+      startTimeoutMs: 180_000,
+    });
   },
   async afterAll(this: Mocha.Context) {
     this.timeout(60_000);

@@ -76,7 +76,7 @@ describe("order slice through the gateway (real daprd, real Redis)", function ()
     const orderUrl = `http://127.0.0.1:${system.appPort("order")}/api/v1/orders/${crypto.randomUUID()}`;
     expect((await fetch(orderUrl)).status).to.equal(401);
     expect((await fetch(orderUrl, { headers: { "dapr-api-token": system.appApiToken } })).status).to.equal(404);
-    const sidecar = `http://127.0.0.1:${system.daprPort("order")}/v1.0/state/statestore/some-key`;
+    const sidecar = `http://127.0.0.1:${system.daprPort("order")}/v1.0/state/orderstore/some-key`;
     expect((await fetch(sidecar)).status).to.equal(401);
     expect((await fetch(sidecar, { headers: { "dapr-api-token": system.daprApiToken } })).status).to.be.oneOf([200, 204]);
   });
@@ -123,7 +123,8 @@ describe("order slice through the gateway (real daprd, real Redis)", function ()
       source: "order",
       type: "order.created",
       datacontenttype: "application/json",
-      data: { order_id: orderId, customer_name: "Grace Hopper", customer_email: "grace@example.com", items: [] },
+      // An unknown SKU: inventory rejects it, so no stock is held for this order that never was.
+      data: { order_id: orderId, customer_name: "Grace Hopper", customer_email: "grace@example.com", items: [{ sku: "SKU-NEVER-STOCKED", item_name: "Nothing", quantity: 1 }] },
     };
     const applied = await deliveries("applied");
     const duplicates = await deliveries("duplicate");

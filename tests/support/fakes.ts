@@ -18,6 +18,7 @@ import type {
   StateEntry,
   StateOperation,
 } from "../../services/kit/dapr/ports.ts";
+import { applySingle, outboxOperations } from "../../services/kit/dapr/state.ts";
 import { createLogger } from "../../services/kit/logger.ts";
 import type { Logger } from "../../services/kit/logger.ts";
 import { createMetrics } from "../../services/kit/metrics.ts";
@@ -86,9 +87,17 @@ export class FakeStateStore implements OutboxStore {
     }
   }
 
-  async transactWithEvent(operations: StateOperation[], event: OutboxEvent): Promise<void> {
-    await this.transact(operations);
-    this.published.push(structuredClone(event));
+  /** As the adapter, checking the same outbox rules; applied all or nothing, as on PostgreSQL. */
+  async commit(operations: StateOperation[], events: OutboxEvent[]): Promise<void> {
+    if (events.length === 0 && operations.length === 1) return applySingle(this, operations[0]!);
+    const ops = outboxOperations(operations, events, () => crypto.randomUUID());
+    await this.transact(ops.filter((op) => !(op.operation === "upsert" && op.metadata?.["outbox.projection"] === "true")));
+    this.published.push(...events.map((event) => structuredClone(event)));
+  }
+
+  /** The published events of one type, their data. */
+  eventsOf(type: string): unknown[] {
+    return this.published.filter((e) => e.type === type).map((e) => e.data);
   }
 }
 

@@ -12,6 +12,7 @@ import { createWriteStream, mkdirSync, rmSync } from "node:fs";
 import { connect } from "node:net";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import process from "node:process";
 import { setTimeout as delay } from "node:timers/promises";
 
@@ -20,8 +21,20 @@ export interface SystemOptions {
   portOffset: number;
   redisPort: number;
   placementPort: number;
+  /** Where the test's own mailbox (an SMTP server) listens for the email binding. */
+  smtpPort: number;
+  /** Extra environment for every app (short timings for tests, say). */
+  env?: Record<string, string>;
   /** How long to wait for the system to report healthy. */
   startTimeoutMs: number;
+}
+
+/** A message the mailbox accepted from the email binding. */
+export interface MailMessage {
+  from: string | undefined;
+  to: string[];
+  headers: Record<string, string>;
+  raw: string;
 }
 
 export interface RunningSystem {
@@ -35,8 +48,20 @@ export interface RunningSystem {
   /** The port an app itself listens on. */
   appPort(appId: string): number;
   logDir: string;
+  /** Every message the mailbox accepted so far. */
+  mail: MailMessage[];
   stop(): Promise<void>;
 }
+
+interface Mailbox {
+  port: number;
+  close(): Promise<void>;
+}
+
+type MailboxModule = {
+  startMailbox(options: { port: number; user: string; password: string; onMessage(message: MailMessage): void }): Promise<Mailbox>;
+  devCredentials(): { user: string; password: string };
+};
 
 const root = resolve(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "../../..");
 const daprBin = join(process.env.DAPR_RUNTIME_PATH ?? homedir(), ".dapr", "bin");
@@ -100,12 +125,24 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   mkdirSync(join(runDir, "redis"), { recursive: true });
   mkdirSync(logDir, { recursive: true });
   const started: ChildProcess[] = [];
+  const mail: MailMessage[] = [];
+  let mailbox: Mailbox | undefined;
   const stop = async () => {
     // The services first (the CLI stops apps and sidecars), then what they used.
     for (const child of started.reverse()) await stopProcess(child, "SIGINT", 15_000);
+    await mailbox?.close();
   };
 
   try {
+    // The real SMTP server the email binding sends to, with the credentials
+    // the binding reads from the secret store.
+    const mailboxModule = (await import(pathToFileURL(join(root, "deploy/scripts/mailbox.mjs")).href)) as MailboxModule;
+    mailbox = await mailboxModule.startMailbox({
+      port: options.smtpPort,
+      ...mailboxModule.devCredentials(),
+      onMessage: (message) => mail.push(message),
+    });
+
     const redis = startProcess("redis", "redis-server", [
       "--bind", "127.0.0.1", "--port", String(options.redisPort), "--dir", join(runDir, "redis"), "--save", "", "--appendonly", "no",
     ], logDir);
@@ -123,6 +160,8 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     const template = spawnSync(process.execPath, [
       join(root, "deploy/scripts/run-template.mjs"), "--out", runDir,
       "--port-offset", String(options.portOffset), "--redis-port", String(options.redisPort), "--placement-port", String(options.placementPort),
+      "--smtp-port", String(options.smtpPort),
+      ...Object.entries(options.env ?? {}).flatMap(([name, value]) => ["--env", `${name}=${value}`]),
     ], { cwd: root, encoding: "utf8" });
     if (template.status !== 0) throw new Error(`run template: ${template.stderr}`);
 
@@ -155,6 +194,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       daprPort: (appId) => DAPR_PORTS[appId]! + options.portOffset,
       appPort: (appId) => APP_PORTS[appId]! + options.portOffset,
       logDir,
+      mail,
       stop,
     };
   } catch (err) {

@@ -5,7 +5,8 @@ import type { CloudEvent } from "../../../services/kit/dapr/cloudevents.ts";
 import { DaprError } from "../../../services/kit/dapr/errors.ts";
 import { appliedMarkerKey } from "../../../services/kit/dapr/event-claims.ts";
 import type { AppliedMarker } from "../../../services/kit/dapr/event-claims.ts";
-import { PoisonEventError, subscriptionRouter } from "../../../services/kit/dapr/subscriptions.ts";
+import { KeyLocks, LockBusyError } from "../../../services/kit/dapr/locks.ts";
+import { NotYetApplicableError, PoisonEventError, subscriptionRouter } from "../../../services/kit/dapr/subscriptions.ts";
 import type { EventHandler } from "../../../services/kit/dapr/subscriptions.ts";
 import { appBasics, call, FakeStateStore } from "../../support/fakes.ts";
 
@@ -18,8 +19,10 @@ function setup(handler: EventHandler, options: { now?: () => number } = {}) {
   const store = new FakeStateStore();
   const app: Koa = createApp(basics);
   const router = subscriptionRouter([{ topic: "things", handlers: { "thing.happened": handler } }], {
+    appId: "sub-test",
     pubsubName: "pubsub",
     store,
+    locks: new KeyLocks(store, { waitMs: 50 }),
     logger: basics.logger,
     registry: basics.metrics.registry,
     claimLeaseMs: 1000,
@@ -35,7 +38,7 @@ function setup(handler: EventHandler, options: { now?: () => number } = {}) {
 }
 
 describe("subscription router", () => {
-  it("lists subscriptions with routing rules by type and a dead-letter topic", async () => {
+  it("lists subscriptions with routing rules by type, each with a dead-letter topic of the app's own, and subscribes to those", async () => {
     const { app } = setup(async () => {});
     const res = await call(app, { method: "GET", url: "/dapr/subscribe" });
     expect(res.json()).to.deep.equal([
@@ -46,13 +49,24 @@ describe("subscription router", () => {
           rules: [{ match: 'event.type == "thing.happened"', path: "/dapr/events/things/thing.happened" }],
           default: "/dapr/events/things/_other",
         },
-        deadLetterTopic: "things-dead-letter",
+        deadLetterTopic: "sub-test-things-dead-letter",
       },
+      { pubsubname: "pubsub", topic: "sub-test-things-dead-letter", routes: { default: "/dapr/dead-letters/things" } },
     ]);
   });
 
-  it("applies the handler's writes and answers SUCCESS", async () => {
-    const { store, deliver } = setup(async (e) => ({ operations: [{ operation: "upsert", key: `seen:${e.id}`, value: e.data }] }));
+  it("keeps what arrives on a dead-letter topic, once per event id, for GET /dead-letters", async () => {
+    const { app, deliver } = setup(async () => {});
+    const poison = event("p1", "thing.happened", { broken: true });
+    expect(await deliver(poison, "/dapr/dead-letters/things")).to.equal("SUCCESS");
+    expect(await deliver(poison, "/dapr/dead-letters/things")).to.equal("SUCCESS");
+    const res = await call(app, { method: "GET", url: "/dead-letters" });
+    const letters = (res.json() as Record<string, Array<{ id: string; data: unknown }>>)["sub-test-things-dead-letter"]!;
+    expect(letters.map((l) => [l.id, l.data])).to.deep.equal([["p1", { broken: true }]]);
+  });
+
+  it("runs the handler once and answers SUCCESS", async () => {
+    const { store, deliver } = setup(async (e) => store.save(`seen:${e.id}`, e.data));
     expect(await deliver(event("e1"))).to.equal("SUCCESS");
     expect((await store.get("seen:e1"))?.value).to.deep.equal({ n: 1 });
     expect((await store.get<AppliedMarker>(appliedMarkerKey("things", "e1")))?.value.state).to.equal("applied");
@@ -99,9 +113,20 @@ describe("subscription router", () => {
   });
 
   it("asks for redelivery when the handler's guarded write loses a race", async () => {
-    const { store, deliver } = setup(async () => ({ operations: [{ operation: "upsert", key: "k", value: 1, etag: "99" }] }));
+    const { store, deliver } = setup(async () => store.save("k", 1, { etag: "99" }));
     expect(await deliver(event("e1"))).to.equal("RETRY");
     expect(await store.get(appliedMarkerKey("things", "e1"))).to.equal(undefined);
+  });
+
+  it("asks for redelivery when the handler cannot get a lock, or the event came before what it builds on", async () => {
+    const errors = [new LockBusyError("order:1"), new NotYetApplicableError("not reserved yet")];
+    const { deliver } = setup(async () => {
+      const err = errors.shift();
+      if (err) throw err;
+    });
+    expect(await deliver(event("e1"))).to.equal("RETRY");
+    expect(await deliver(event("e1"))).to.equal("RETRY");
+    expect(await deliver(event("e1"))).to.equal("SUCCESS");
   });
 
   it("drops a poison event to the dead-letter topic", async () => {

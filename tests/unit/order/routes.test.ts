@@ -4,12 +4,23 @@ import { DaprError } from "../../../services/kit/dapr/errors.ts";
 import { appBasics, call, FakeStateStore } from "../../support/fakes.ts";
 import { newOrder } from "../../support/fixtures.ts";
 
+/** Tracking's answer to a shipment cancellation: fine, or too late (picked up). */
+class FakeShipments {
+  readonly cancelled: string[] = [];
+  answer: "cancelled" | "too-late" = "cancelled";
+  async cancel(orderId: string) {
+    this.cancelled.push(orderId);
+    return this.answer;
+  }
+}
+
 function setup() {
   const store = new FakeStateStore();
-  const app = buildApp({ ...appBasics("order"), pubsubName: "pubsub", orderStore: store, now: () => new Date("2026-03-01T10:00:00Z") });
+  const shipments = new FakeShipments();
+  const app = buildApp({ ...appBasics("order"), pubsubName: "pubsub", store, shipments, now: () => new Date("2026-03-01T10:00:00Z") });
   const post = (body: unknown, headers: Record<string, string> = {}) =>
     call(app, { method: "POST", url: "/api/v1/orders", headers: { "content-type": "application/json", ...headers }, payload: JSON.stringify(body) });
-  return { app, store, post };
+  return { app, store, post, shipments };
 }
 
 describe("order API", () => {
@@ -100,19 +111,58 @@ describe("order API", () => {
   it("creates the order of a claimed key whose first attempt failed to store it", async () => {
     const { store, post } = setup();
     // First attempt: the key is claimed, then the order transaction fails.
-    const original = store.transactWithEvent.bind(store);
-    store.transactWithEvent = async () => {
+    const original = store.commit.bind(store);
+    store.commit = async () => {
       throw new DaprError("state store down", { status: 500 });
     };
     expect((await post(newOrder, { "idempotency-key": "k-1" })).statusCode).to.equal(500);
-    store.transactWithEvent = original;
+    store.commit = original;
     const retry = await post(newOrder, { "idempotency-key": "k-1" });
     expect(retry.statusCode).to.equal(201);
     expect(store.published).to.have.length(1);
   });
 
-  it("answers /dapr/subscribe with no subscriptions yet", async () => {
+  it("cancels an order after tracking called off its shipment, announcing order.cancelled; a repeat answers the same", async () => {
+    const { app, store, post, shipments } = setup();
+    const created = (await post(newOrder)).json();
+    const first = await call(app, { method: "DELETE", url: `/api/v1/orders/${created.id}` });
+    expect(first.statusCode).to.equal(200);
+    expect(first.json()).to.include({ status: "cancelled" });
+    expect(shipments.cancelled).to.deep.equal([created.id]);
+    expect(store.eventsOf("order.cancelled")).to.deep.equal([{ order_id: created.id, previous_status: "pending" }]);
+    const again = await call(app, { method: "DELETE", url: `/api/v1/orders/${created.id}` });
+    expect(again.statusCode).to.equal(200);
+    expect(again.json()).to.deep.equal(first.json());
+    expect(store.eventsOf("order.cancelled")).to.have.length(1);
+  });
+
+  it("refuses to cancel (409) and changes nothing when the parcel was picked up", async () => {
+    const { app, store, post, shipments } = setup();
+    const created = (await post(newOrder)).json();
+    shipments.answer = "too-late";
+    const res = await call(app, { method: "DELETE", url: `/api/v1/orders/${created.id}` });
+    expect(res.statusCode).to.equal(409);
+    expect(res.json().type).to.match(/already-picked-up$/);
+    expect((await call(app, { method: "GET", url: `/api/v1/orders/${created.id}` })).json().status).to.equal("pending");
+    expect(store.eventsOf("order.status_changed")).to.deep.equal([]);
+  });
+
+  it("lets operators set only shipped, delivered and cancelled: 409 for the saga's own, 422 for an unknown status", async () => {
+    const { app, post } = setup();
+    const created = (await post(newOrder)).json();
+    const put = (status: string) =>
+      call(app, { method: "PUT", url: `/api/v1/orders/${created.id}/status`, headers: { "content-type": "application/json" }, payload: JSON.stringify({ status }) });
+    expect((await put("confirmed")).statusCode).to.equal(409);
+    expect((await put("shipped")).statusCode).to.equal(409);
+    const unknown = await put("lost");
+    expect(unknown.statusCode).to.equal(422);
+    expect(unknown.json().errors[0].field).to.equal("status");
+  });
+
+  it("answers a bad listing query with 422 naming each parameter", async () => {
     const { app } = setup();
-    expect((await call(app, { method: "GET", url: "/dapr/subscribe" })).json()).to.deep.equal([]);
+    const res = await call(app, { method: "GET", url: "/api/v1/orders?page=0&page_size=500&status=lost" });
+    expect(res.statusCode).to.equal(422);
+    expect(res.json().errors.map((e: { field: string }) => e.field)).to.have.members(["page", "page_size", "status"]);
   });
 });

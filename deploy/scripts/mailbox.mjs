@@ -1,0 +1,93 @@
+#!/usr/bin/env node
+// A development mailbox: an SMTP server on loopback that accepts the mail
+// the notification service sends through Dapr's SMTP binding, checks the
+// binding's credentials, and keeps every message (npm start writes them to
+// .dapr/mailbox/ as .eml files; the tests read them back in memory).
+//
+//   node deploy/scripts/mailbox.mjs [--port 1025] [--dir .dapr/mailbox]
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { SMTPServer } from "smtp-server";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+
+/** The SMTP user and password the binding is configured with (components/secrets.dev.json). */
+export function devCredentials() {
+  const secrets = JSON.parse(readFileSync(join(root, "components", "secrets.dev.json"), "utf8"));
+  return { user: secrets.smtp.user, password: secrets.smtp.password };
+}
+
+/** Reads the headers of a raw message: lower-cased names, unfolded values. */
+export function parseHeaders(raw) {
+  const head = raw.split(/\r?\n\r?\n/, 1)[0];
+  const headers = {};
+  for (const line of head.replace(/\r?\n[ \t]+/g, " ").split(/\r?\n/)) {
+    const colon = line.indexOf(":");
+    if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+  }
+  return headers;
+}
+
+/**
+ * Starts the mailbox on 127.0.0.1:`port`. Each accepted message is passed to
+ * `onMessage({from, to, headers, raw})`. Resolves to `{port, close()}`.
+ */
+export function startMailbox({ port = 1025, user, password, onMessage }) {
+  const server = new SMTPServer({
+    // Loopback only, so no TLS; the binding still has to log in.
+    secure: false,
+    disabledCommands: ["STARTTLS"],
+    allowInsecureAuth: true,
+    authMethods: ["PLAIN", "LOGIN"],
+    logger: false,
+    onAuth(auth, _session, callback) {
+      if (auth.username === user && auth.password === password) return callback(null, { user });
+      return callback(new Error("Invalid username or password"));
+    },
+    onData(stream, session, callback) {
+      const chunks = [];
+      stream.on("data", (chunk) => chunks.push(chunk));
+      stream.on("end", () => {
+        const raw = Buffer.concat(chunks).toString("utf8");
+        try {
+          onMessage({
+            from: session.envelope.mailFrom && session.envelope.mailFrom.address,
+            to: session.envelope.rcptTo.map((r) => r.address),
+            headers: parseHeaders(raw),
+            raw,
+          });
+          callback();
+        } catch (err) {
+          callback(err);
+        }
+      });
+    },
+  });
+  return new Promise((resolvePromise, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", () => {
+      resolvePromise({ port: server.server.address().port, close: () => new Promise((done) => server.close(done)) });
+    });
+  });
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const { values } = parseArgs({
+    options: { port: { type: "string", default: "1025" }, dir: { type: "string", default: join(root, ".dapr", "mailbox") } },
+  });
+  mkdirSync(values.dir, { recursive: true });
+  let count = 0;
+  const { port } = await startMailbox({
+    port: Number(values.port),
+    ...devCredentials(),
+    onMessage({ to, headers, raw }) {
+      count += 1;
+      const file = join(values.dir, `${new Date().toISOString().replace(/[:.]/g, "-")}-${count}.eml`);
+      writeFileSync(file, raw);
+      console.log(`mailbox: to ${to.join(", ")}: ${headers.subject ?? "(no subject)"}`);
+    },
+  });
+  console.log(`mailbox: listening on 127.0.0.1:${port}, keeping messages in ${values.dir}`);
+}
