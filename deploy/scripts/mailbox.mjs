@@ -5,6 +5,7 @@
 // .dapr/mailbox/ as .eml files; the tests read them back in memory).
 //
 //   node deploy/scripts/mailbox.mjs [--port 1025] [--dir .dapr/mailbox]
+import { Buffer } from "node:buffer";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # npm test: provisions what the tests need, then type-checks (Node build and
-# Deno), lints, runs the unit tests (fake ports, no sockets) and the
-# integration tests (real daprd sidecars, a real Redis, started and stopped by
-# the tests themselves). RUNTIME=deno runs the services under test on Deno.
+# Deno), lints, runs the unit tests (fake ports, no sockets), then the
+# integration tests and the end-to-end suite on one running system (real daprd
+# sidecars, a real Redis, a real SMTP server, started and stopped by the tests
+# themselves). RUNTIME=deno runs the services under test on Deno.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT_DIR"
 export PATH="$DAPR_HOME/bin:$ROOT_DIR/node_modules/.bin:$PATH"
@@ -25,5 +26,5 @@ eslint --max-warnings 0 .
 step "unit tests"
 mocha --timeout 10000 'dist/tests/unit/**/*.test.js'
 
-step "integration tests (real sidecars; runtime: ${RUNTIME:-node}; pub/sub: ${PUBSUB:-redis}; state: ${STATE:-redis})"
-mocha --timeout 240000 --require dist/tests/integration/hooks.js 'dist/tests/integration/**/*.test.js'
+step "integration and end-to-end tests (real sidecars; runtime: ${RUNTIME:-node}; pub/sub: ${PUBSUB:-redis}; state: ${STATE:-redis})"
+mocha --timeout 240000 --require dist/tests/support/system-hooks.js 'dist/tests/integration/**/*.test.js' dist/tests/e2e/saga.test.js

@@ -38,16 +38,13 @@ function toFieldError(error: ErrorObject): FieldError {
   return { field: at || "(body)", message: error.message ?? "is invalid" };
 }
 
-/** A check of `schema`: the field errors of a value, none when it is valid. */
+/** A check of `schema`: the field errors of a value (one per field), none when it is valid. */
 export function schemaCheck(schema: JsonSchema): (value: unknown) => FieldError[] {
   const validate = ajv.compile(schema);
   return (value: unknown): FieldError[] => {
     if (validate(value)) return [];
     const seen = new Set<string>();
-    return (validate.errors ?? []).map(toFieldError).filter((e) => {
-      const key = `${e.field}|${e.message}`;
-      return seen.has(key) ? false : (seen.add(key), true);
-    });
+    return (validate.errors ?? []).map(toFieldError).filter((e) => (seen.has(e.field) ? false : (seen.add(e.field), true)));
   };
 }
 

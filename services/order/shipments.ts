@@ -26,6 +26,8 @@ export class TrackingShipmentCanceller implements ShipmentCanceller {
     const response = await this.#invoker.invoke(this.#appId, {
       method: "POST",
       path: `internal/orders/${encodeURIComponent(orderId)}/shipment/cancel`,
+      headers: { "content-type": "application/json" },
+      body: "{}",
       timeoutMs: this.#timeoutMs,
     });
     if (response.status === 200) return "cancelled";

@@ -6,7 +6,7 @@
 import { expect } from "chai";
 import { connectSidecar } from "../../services/kit/dapr/adapters.ts";
 import { DaprError, DaprUnavailableError, EtagMismatchError } from "../../services/kit/dapr/errors.ts";
-import { system } from "./hooks.ts";
+import { system } from "../support/system-hooks.ts";
 
 describe("Dapr adapters against a real sidecar", function () {
   this.timeout(30_000);

@@ -11,7 +11,7 @@ import { expect } from "chai";
 import request from "supertest";
 import { eventually } from "../support/system.ts";
 import type { RunningSystem } from "../support/system.ts";
-import { system as runningSystem } from "./hooks.ts";
+import { system as runningSystem } from "../support/system-hooks.ts";
 
 const order = {
   customer_name: "Ada Lovelace",

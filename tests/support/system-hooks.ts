@@ -3,14 +3,14 @@
  * plugin, loaded with --require): started before the first test, stopped
  * after the last.
  */
-import { startSystem } from "../support/system.ts";
-import type { RunningSystem } from "../support/system.ts";
+import { startSystem } from "./system.ts";
+import type { RunningSystem } from "./system.ts";
 
 let running: RunningSystem | undefined;
 
 /** The system the integration tests talk to. */
 export function system(): RunningSystem {
-  if (!running) throw new Error("the system is not running (load tests/integration/hooks with --require)");
+  if (!running) throw new Error("the system is not running (load tests/support/system-hooks with --require)");
   return running;
 }
 

@@ -1,0 +1,70 @@
+import { expect } from "chai";
+import { deadLettersOf, deliveries, eventually, itemOf, mailTo, notificationsOf, orderOf, paymentsOf, placeOrder, publishThrough, stock, waitForStatus } from "../shop.ts";
+
+describe("e2e: events delivered twice, and poison events", function () {
+  this.timeout(120_000);
+
+  it("applies an order.created published again through the sidecar (twice, one CloudEvent id) once: one reservation, one charge, one email", async () => {
+    const sku = await stock(10, 2);
+    const order = await placeOrder([{ sku, quantity: 2 }]);
+    await waitForStatus(order.id, "confirmed");
+    const full = await orderOf(order.id);
+    const before = { applied: await deliveries("inventory", "order.created", "applied"), duplicate: await deliveries("inventory", "order.created", "duplicate") };
+
+    const again = {
+      specversion: "1.0",
+      id: `replayed-${order.id}`,
+      source: "order",
+      type: "order.created",
+      datacontenttype: "application/json",
+      data: {
+        order_id: order.id,
+        customer_name: "Grace Hopper",
+        customer_email: order.customer_email,
+        origin_address: "1 Depot Road, Rotterdam",
+        destination_address: "42 Harbour Street, Antwerp",
+        package_weight: 3.2,
+        items: full.items.map(({ sku: s, item_name, quantity }) => ({ sku: s, item_name, quantity })),
+        payment: { method: "card" },
+        created_at: full.history[0]!.at,
+      },
+    };
+    await publishThrough("order", "orders", again);
+    await publishThrough("order", "orders", again);
+
+    // inventory saw the id twice: applied once (the reservation exists: no effect), then a duplicate.
+    await eventually(() => deliveries("inventory", "order.created", "duplicate"), (n) => n >= before.duplicate + 1);
+    expect(await deliveries("inventory", "order.created", "applied")).to.equal(before.applied + 1);
+    expect(await itemOf(sku)).to.include({ reserved: 2, on_hand: 10 });
+    expect(await paymentsOf(order.id)).to.have.length(1);
+    expect((await notificationsOf(order.id)).filter((n) => n.template === "order_received")).to.have.length(1);
+    expect(mailTo(order.customer_email).filter((m) => m.headers.subject?.startsWith("We received"))).to.have.length(1);
+    expect((await orderOf(order.id)).status).to.equal("confirmed");
+  });
+
+  it("parks a poison event in the subscriber's dead-letter topic while other orders keep flowing", async () => {
+    const poisonId = `poison-${Date.now()}`;
+    await publishThrough("order", "orders", {
+      specversion: "1.0",
+      id: poisonId,
+      source: "order",
+      type: "order.created",
+      datacontenttype: "application/json",
+      // No items, no customer: no service can act on it.
+      data: { order_id: poisonId },
+    });
+    const sku = await stock(3, 1);
+    const next = await placeOrder([{ sku, quantity: 1 }]);
+    await waitForStatus(next.id, "confirmed");
+    const letters = await eventually(
+      () => deadLettersOf("inventory"),
+      (byTopic) => (byTopic["inventory-orders-dead-letter"] ?? []).some((l) => l.id === poisonId),
+    );
+    expect(letters["inventory-orders-dead-letter"]!.find((l) => l.id === poisonId)).to.include({ type: "order.created" });
+    const notificationLetters = await eventually(
+      () => deadLettersOf("notification"),
+      (byTopic) => (byTopic["notification-orders-dead-letter"] ?? []).some((l) => l.id === poisonId),
+    );
+    expect(notificationLetters["notification-orders-dead-letter"]!.map((l) => l.id)).to.include(poisonId);
+  });
+});
