@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+// Writes deploy/docker/components/, the copies of components/ that the
+// sidecars of docker-compose.yml load, with the addresses a container sees:
+// Redis is the `redis` service, the mail relay the `mailbox` service, the
+// secrets file and the name-resolution database sit on mounted volumes.
+// components/ stays the source; a unit test fails when the copies drift.
+//
+//   node deploy/docker/compose-components.mjs          (rewrite the copies)
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const source = join(root, "components");
+export const target = join(root, "deploy", "docker", "components");
+
+function files(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? files(path) : [path];
+  });
+}
+
+function rewrite(path, text) {
+  let out = text.replaceAll("localhost:6379", "redis:6379");
+  if (/type: bindings\.smtp/.test(out)) out = out.replace(/(- name: host\n\s+value: )"127\.0\.0\.1"/, '$1"mailbox"');
+  out = out.replace("value: ../../components/secrets.dev.json", "value: /components/secrets.dev.json");
+  out = out.replace('connectionString: "../../.dapr/nameresolution.db"', 'connectionString: "/shared/nameresolution.db"');
+  if (!path.endsWith(".yaml")) return out;
+  return `# Generated from components/${relative(source, path)} by deploy/docker/compose-components.mjs: edit that file instead.\n${out}`;
+}
+
+/** The compose copies, by path relative to deploy/docker/components. */
+export function composeComponents() {
+  return new Map(files(source).map((path) => [relative(source, path), rewrite(path, readFileSync(path, "utf8"))]));
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  rmSync(target, { recursive: true, force: true });
+  for (const [path, text] of composeComponents()) {
+    mkdirSync(dirname(join(target, path)), { recursive: true });
+    writeFileSync(join(target, path), text);
+  }
+  console.log(`wrote ${target}`);
+}
