@@ -105,10 +105,16 @@ export function createApp(options: AppOptions): Koa {
         ctx.set("Retry-After", "1");
         return renderProblem(ctx, new HttpProblem(KitProblems.busy, "The resource is being changed by another request; retry shortly"));
       }
-      if (err instanceof DaprUnavailableError || err instanceof DaprTimeoutError) {
+      if (err instanceof DaprUnavailableError) {
+        // The call did not get through: nothing changed, so a retry is safe.
         (ctx.state as RequestState).log.error({ err: err.message }, "sidecar unavailable");
         ctx.set("Retry-After", "1");
         return renderProblem(ctx, new HttpProblem(KitProblems.unavailable, "A dependency is unavailable; retry shortly"));
+      }
+      if (err instanceof DaprTimeoutError) {
+        // The outcome is unknown: not a 503, which callers (and Dapr) retry blindly.
+        (ctx.state as RequestState).log.error({ err: err.message }, "dependency timed out");
+        return renderProblem(ctx, new HttpProblem(KitProblems.dependencyTimeout, "A dependency did not answer in time; the outcome is unknown"));
       }
       const status = (err as { status?: number }).status;
       if (typeof status === "number" && status >= 400 && status < 500 && (err as { expose?: boolean }).expose) {

@@ -41,6 +41,7 @@ export const KitProblems = {
   conflict: { type: "conflict", title: "Conflict", status: 409 },
   unauthorized: { type: "unauthorized", title: "Missing or wrong API token", status: 401 },
   busy: { type: "busy", title: "The resource is busy", status: 503 },
+  dependencyTimeout: { type: "dependency-timeout", title: "A dependency did not answer in time", status: 504 },
   unavailable: { type: "dependency-unavailable", title: "A dependency is unavailable", status: 503 },
   badGateway: { type: "bad-gateway", title: "An upstream service failed", status: 502 },
   internal: { type: "internal-error", title: "Internal error", status: 500 },

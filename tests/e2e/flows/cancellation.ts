@@ -41,6 +41,30 @@ describe("e2e: cancellation", function () {
     await scan(shipment!.id, { status: "picked_up" }, 409);
   });
 
+  it("cancels orders while their saga is under way, and every race ends with the money back and the stock released", async () => {
+    const sku = await stock(20, 3);
+    // Cancelled at once and a little later: reservation, charge and shipment race the cancellation.
+    const orders = await Promise.all(Array.from({ length: 4 }, () => placeOrder([{ sku, quantity: 2 }])));
+    await Promise.all(
+      orders.map(async (order, i) => {
+        await new Promise((resolve) => setTimeout(resolve, i * 700));
+        const answer = await api().delete(`/api/v1/orders/${order.id}`);
+        expect(answer.status, JSON.stringify(answer.body)).to.equal(200);
+      }),
+    );
+    for (const order of orders) {
+      await eventually(
+        () => paymentsOf(order.id),
+        (payments) => payments.every((p) => p.status === "refunded" || p.status === "voided"),
+        30_000,
+      );
+      const shipments = await shipmentsOf(order.id);
+      expect(shipments.every((s) => s.status === "cancelled"), JSON.stringify(shipments)).to.equal(true);
+    }
+    await eventually(() => itemOf(sku), (i) => i.reserved === 0, 30_000);
+    expect(await itemOf(sku)).to.include({ on_hand: 20, available: 20 });
+  });
+
   it("refuses to cancel after pickup (409) and leaves the order shipping", async () => {
     const sku = await stock(3, 2);
     const order = await placeOrder([{ sku, quantity: 1 }]);
