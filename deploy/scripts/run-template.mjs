@@ -7,7 +7,7 @@
 //
 //   node deploy/scripts/run-template.mjs --out DIR [--pubsub redis] [--state redis]
 //        [--port-offset N] [--redis-port P] [--placement-port P] [--smtp-port P]
-//        [--env NAME=VALUE ...]
+//        [--env NAME=VALUE ...] [--simulator]
 //
 // Prints the path of the written template.
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -18,7 +18,7 @@ import { parse, stringify } from "yaml";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
-export function writeRunTemplate({ out, pubsub = "redis", state = "redis", portOffset = 0, redisPort, placementPort, smtpPort, env = {} }) {
+export function writeRunTemplate({ out, pubsub = "redis", state = "redis", portOffset = 0, redisPort, placementPort, smtpPort, env = {}, simulator = false }) {
   const components = join(root, "components");
   for (const [kind, name] of [["pubsub", pubsub], ["state", state]]) {
     if (!existsSync(join(components, kind, name))) {
@@ -37,6 +37,8 @@ export function writeRunTemplate({ out, pubsub = "redis", state = "redis", portO
   let resources = template.common.resourcesPaths.map((p) =>
     p.replace(/components\/pubsub\/[^/]+$/, `components/pubsub/${pubsub}`).replace(/components\/state\/[^/]+$/, `components/state/${state}`),
   );
+  // The courier simulator is a demo: its binding loads only when asked for.
+  if (simulator) resources.push("./components/simulator");
   resources = resources.map(abs);
   if (redisPort || smtpPort) {
     resources = resources.map((dir, i) => {
@@ -86,6 +88,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       "placement-port": { type: "string" },
       "smtp-port": { type: "string" },
       env: { type: "string", multiple: true, default: [] },
+      simulator: { type: "boolean", default: process.env.SIMULATOR === "1" },
     },
   });
   try {
@@ -97,6 +100,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       redisPort: values["redis-port"] ? Number(values["redis-port"]) : undefined,
       placementPort: values["placement-port"] ? Number(values["placement-port"]) : undefined,
       smtpPort: values["smtp-port"] ? Number(values["smtp-port"]) : undefined,
+      simulator: values.simulator,
       env: Object.fromEntries(values.env.map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)])),
     });
     console.log(path);

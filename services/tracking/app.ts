@@ -6,6 +6,7 @@ import { createServiceApp } from "../kit/service-app.ts";
 import type { ServiceDeps } from "../kit/service-app.ts";
 import { trackingSubscriptions } from "./events.ts";
 import { trackingRoutes } from "./routes.ts";
+import { simulatorRoutes } from "./simulator.ts";
 import { Shipments } from "./store.ts";
 
 export interface TrackingAppDeps extends ServiceDeps {
@@ -21,6 +22,6 @@ export function buildApp(deps: TrackingAppDeps): Koa {
     ...deps,
     locks,
     subscriptions: trackingSubscriptions(shipments),
-    routers: [trackingRoutes(shipments)],
+    routers: [trackingRoutes(shipments), simulatorRoutes(shipments)],
   });
 }

@@ -150,3 +150,15 @@ export function publicTracking(shipment: Shipment) {
     estimated_delivery: shipment.estimated_delivery,
   };
 }
+
+/** The scan a simulated courier makes next on a shipment, if any: pickup, hub, delivery round, delivery. */
+export function simulatedNextScan(status: ShipmentStatus): ScanStatus | undefined {
+  const next: Partial<Record<ShipmentStatus, ScanStatus>> = {
+    created: "picked_up",
+    picked_up: "in_transit",
+    in_transit: "out_for_delivery",
+    out_for_delivery: "delivered",
+    delivery_failed: "out_for_delivery",
+  };
+  return next[status];
+}

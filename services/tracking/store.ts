@@ -78,6 +78,12 @@ export class Shipments {
     return entry ? this.find(entry.shipment_id) : undefined;
   }
 
+  /** The ids of every shipment a courier still has to finish. */
+  async activeIds(): Promise<string[]> {
+    const loads = await this.#store.get<CourierLoads>(COURIER_LOADS);
+    return Object.values(loads?.value.active ?? {}).flat();
+  }
+
   /**
    * Creates the shipment of a confirmed order, once, with the least loaded
    * courier. The plan (ids, courier) is written first and reused by a retry,
