@@ -65,6 +65,9 @@ export const ledger = {
   stocked: new Map<string, number>(),
 };
 
+/** When the first flow began, for the suite's running time. */
+export const suiteClock = { startedAt: 0 };
+
 export function api() {
   return request(system().gatewayUrl);
 }

@@ -17,6 +17,7 @@ export function system(): RunningSystem {
 export const mochaHooks = {
   async beforeAll(this: Mocha.Context) {
     this.timeout(200_000);
+    const started = Date.now();
     running = await startSystem({
       portOffset: 100,
       redisPort: 6390,
@@ -27,6 +28,7 @@ export const mochaHooks = {
       env: { RESERVATION_TTL_SECONDS: "10" },
       startTimeoutMs: 180_000,
     });
+    console.log(`  system up in ${((Date.now() - started) / 1000).toFixed(1)} s (gateway ${running.gatewayUrl})`);
   },
   async afterAll(this: Mocha.Context) {
     this.timeout(60_000);

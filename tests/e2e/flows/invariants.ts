@@ -4,7 +4,7 @@
  * adding up. It prints the figures it checked.
  */
 import { expect } from "chai";
-import { eventually, itemOf, ledger, listAllOrders, orderOf, paymentsOf } from "../shop.ts";
+import { eventually, itemOf, ledger, listAllOrders, orderOf, paymentsOf, suiteClock } from "../shop.ts";
 import type { OrderBody } from "../shop.ts";
 
 const cents = (amount: number) => Math.round(amount * 100);
@@ -70,7 +70,7 @@ describe("e2e: the invariants over everything the suite did", function () {
     console.log(
       `      invariants held over ${everything.size} orders (${ledger.orders.size} placed by the e2e suite) ${JSON.stringify(byStatus)}; ` +
         `${ledger.stocked.size} SKUs; captured ${(captured / 100).toFixed(2)}, refunded ${(refunded / 100).toFixed(2)}, ` +
-        `owed by confirmed/shipped/delivered orders ${(owed / 100).toFixed(2)}`,
+        `owed by confirmed/shipped/delivered orders ${(owed / 100).toFixed(2)}; the e2e suite took ${((Date.now() - suiteClock.startedAt) / 1000).toFixed(1)} s`,
     );
   });
 });
