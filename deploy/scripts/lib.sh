@@ -34,12 +34,29 @@ need_package() {
 
 mkdir -p "$CACHE_DIR"
 
-# The servers the PUBSUB and STATE choices need, each once (Redis may serve both).
-server_names() {
-  printf '%s\n' "${PUBSUB:-redis}" "${STATE:-redis}" | sort -u
+# The server a pub/sub or state choice runs on (the folder names of
+# components/pubsub/ and components/state/ to those of servers/).
+server_for() {
+  case "$1" in
+    jetstream) echo nats ;;
+    mqtt) echo mosquitto ;;
+    *) echo "$1" ;;
+  esac
 }
 
-# Defines <name>_install, <name>_ready and <name>_run for every server script.
+# The servers the PUBSUB and STATE choices need, each once (Redis may serve both).
+server_names() {
+  printf '%s\n' "$(server_for "${PUBSUB:-redis}")" "$(server_for "${STATE:-redis}")" | sort -u
+}
+
+# Runs <name>_setup, when a server script has one, once the server is ready
+# (creating JetStream's streams, say).
+server_setup() {
+  if declare -F "$1_setup" >/dev/null; then "$1_setup"; fi
+}
+
+# Defines <name>_install, <name>_ready and <name>_run (and optionally
+# <name>_setup) for every server script.
 for server_script in "$ROOT_DIR"/deploy/scripts/servers/*.sh; do
   # shellcheck source=/dev/null
   source "$server_script"

@@ -3,10 +3,11 @@
 // `dapr run -f`: dapr.yaml with the chosen pub/sub and state folders, every
 // path made absolute, and optionally shifted ports and a Redis port of its own
 // (so a test run never shares ports, consumer groups or name resolution with a
-// running `npm start`).
+// running `npm start`). --port-map moves servers the components name as
+// localhost:FROM to localhost:TO (Redis 6379=6390, say).
 //
 //   node deploy/scripts/run-template.mjs --out DIR [--pubsub redis] [--state redis]
-//        [--port-offset N] [--redis-port P] [--placement-port P] [--smtp-port P]
+//        [--port-offset N] [--port-map FROM=TO,...] [--placement-port P] [--smtp-port P]
 //        [--env NAME=VALUE ...] [--simulator]
 //
 // Prints the path of the written template.
@@ -18,7 +19,7 @@ import { parse, stringify } from "yaml";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
-export function writeRunTemplate({ out, pubsub = "redis", state = "redis", portOffset = 0, redisPort, placementPort, smtpPort, env = {}, simulator = false }) {
+export function writeRunTemplate({ out, pubsub = "redis", state = "redis", portOffset = 0, portMap = {}, placementPort, smtpPort, env = {}, simulator = false }) {
   const components = join(root, "components");
   for (const [kind, name] of [["pubsub", pubsub], ["state", state]]) {
     if (!existsSync(join(components, kind, name))) {
@@ -40,7 +41,7 @@ export function writeRunTemplate({ out, pubsub = "redis", state = "redis", portO
   // The courier simulator is a demo: its binding loads only when asked for.
   if (simulator) resources.push("./components/simulator");
   resources = resources.map(abs);
-  if (redisPort || smtpPort) {
+  if (Object.keys(portMap).length > 0 || smtpPort) {
     resources = resources.map((dir, i) => {
       const copy = join(outDir, "resources", String(i));
       rmSync(copy, { recursive: true, force: true });
@@ -48,7 +49,7 @@ export function writeRunTemplate({ out, pubsub = "redis", state = "redis", portO
       for (const file of readdirSync(copy)) {
         const path = join(copy, file);
         let text = readFileSync(path, "utf8");
-        if (redisPort) text = text.replaceAll("localhost:6379", `localhost:${redisPort}`);
+        for (const [from, to] of Object.entries(portMap)) text = text.replaceAll(`localhost:${from}`, `localhost:${to}`);
         if (smtpPort && /type: bindings\.smtp/.test(text)) text = text.replace(/(- name: port\n\s+value: )"?\d+"?/, `$1"${smtpPort}"`);
         writeFileSync(path, text);
       }
@@ -84,7 +85,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       pubsub: { type: "string", default: process.env.PUBSUB || "redis" },
       state: { type: "string", default: process.env.STATE || "redis" },
       "port-offset": { type: "string", default: "0" },
-      "redis-port": { type: "string" },
+      "port-map": { type: "string", default: "" },
       "placement-port": { type: "string" },
       "smtp-port": { type: "string" },
       env: { type: "string", multiple: true, default: [] },
@@ -97,7 +98,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       pubsub: values.pubsub,
       state: values.state,
       portOffset: Number(values["port-offset"]),
-      redisPort: values["redis-port"] ? Number(values["redis-port"]) : undefined,
+      portMap: Object.fromEntries(values["port-map"].split(",").filter(Boolean).map((pair) => pair.split("="))),
       placementPort: values["placement-port"] ? Number(values["placement-port"]) : undefined,
       smtpPort: values["smtp-port"] ? Number(values["smtp-port"]) : undefined,
       simulator: values.simulator,

@@ -23,7 +23,7 @@ trap 'exit 130' INT TERM
 # Starts server $1 in the background unless it already answers; waits for it.
 ensure_running() {
   local name="$1" deadline=$((SECONDS + 30))
-  if "${name}_ready"; then say "using the $name already running"; return; fi
+  if "${name}_ready"; then say "using the $name already running"; server_setup "$name"; return; fi
   ( "${name}_run" ) >"$ROOT_DIR/.dapr/$name.log" 2>&1 &
   local pid=$!
   started+=("$pid")
@@ -33,6 +33,7 @@ ensure_running() {
     sleep 0.2
   done
   say "started $name (pid $pid)"
+  server_setup "$name"
 }
 
 for name in $(server_names) placement mailbox; do ensure_running "$name"; done

@@ -77,7 +77,7 @@ describe("Dapr adapters against a real sidecar", function () {
 
   it("publishes to the broker, and names an unknown pub/sub in its error", async () => {
     const { publisher } = dapr();
-    await publisher.publish("adapter-test", "adapter.tested", { ok: true }, { id: crypto.randomUUID() });
+    await publisher.publish("notifications", "adapter.tested", { ok: true }, { id: crypto.randomUUID() });
     const unknown = connectSidecar({ daprHost: "127.0.0.1", daprHttpPort: system().daprPort("payment"), daprApiToken: system().daprApiToken }, { stateStore: "paymentstore", pubsub: "no-such-pubsub" });
     let error: unknown;
     await unknown.publisher.publish("t", "x", {}).catch((e) => (error = e));

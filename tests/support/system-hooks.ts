@@ -20,7 +20,8 @@ export const mochaHooks = {
     const started = Date.now();
     running = await startSystem({
       portOffset: 100,
-      redisPort: 6390,
+      // Redis on 6479, RabbitMQ on 5772, Kafka on 9192, ...
+      serverPortOffset: 100,
       placementPort: 50105,
       smtpPort: 2625,
       // Short enough for the expiry test to wait on, long enough that a busy

@@ -1,8 +1,10 @@
 /**
  * Starts the whole system for integration tests, as `npm start` does but
- * isolated from it: a Redis server of its own, a placement service, and
- * `dapr run -f` on a run template with every port shifted, so a test run
- * never shares ports, streams or name resolution with a running `npm start`.
+ * isolated from it: the broker and store of the PUBSUB and STATE choices
+ * (deploy/scripts/servers/) on ports and in fresh data dirs of their own, a
+ * placement service, and `dapr run -f` on a run template with every port
+ * shifted, so a test run never shares ports, streams or name resolution with
+ * a running `npm start`.
  * Readiness is the gateway's aggregated /health turning ok, never a sleep.
  * stop() ends exactly the processes start() began.
  */
@@ -19,7 +21,8 @@ import { setTimeout as delay } from "node:timers/promises";
 export interface SystemOptions {
   /** Added to every app, Dapr HTTP, gRPC and metrics port of dapr.yaml. */
   portOffset: number;
-  redisPort: number;
+  /** Added to each server's usual port (Redis 6379, RabbitMQ 5672, ...). */
+  serverPortOffset: number;
   placementPort: number;
   /** Where the test's own mailbox (an SMTP server) listens for the email binding. */
   smtpPort: number;
@@ -65,6 +68,21 @@ type MailboxModule = {
 
 const root = resolve(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "../../..");
 const daprBin = join(process.env.DAPR_RUNTIME_PATH ?? homedir(), ".dapr", "bin");
+/** The servers of deploy/scripts/servers/: the usual port, and the variables its script reads. */
+const SERVERS: Record<string, { port: number; env: string }> = {
+  redis: { port: 6379, env: "REDIS" },
+  rabbitmq: { port: 5672, env: "RABBITMQ" },
+  kafka: { port: 9092, env: "KAFKA" },
+  nats: { port: 4222, env: "NATS" },
+  mosquitto: { port: 1883, env: "MOSQUITTO" },
+  postgres: { port: 5432, env: "POSTGRES" },
+};
+
+/** The server a pub/sub or state choice runs on (as deploy/scripts/lib.sh's server_for). */
+function serverFor(choice: string): string {
+  return choice === "jetstream" ? "nats" : choice === "mqtt" ? "mosquitto" : choice;
+}
+
 const APP_PORTS: Record<string, number> = { gateway: 8000, order: 8001, tracking: 8002, inventory: 8003, notification: 8004, payment: 8005 };
 const DAPR_PORTS: Record<string, number> = { gateway: 3500, order: 3501, tracking: 3502, inventory: 3503, notification: 3504, payment: 3505 };
 
@@ -122,7 +140,6 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   const runDir = join(root, ".dapr", `test-${options.portOffset}`);
   rmSync(runDir, { recursive: true, force: true });
   const logDir = join(runDir, "logs");
-  mkdirSync(join(runDir, "redis"), { recursive: true });
   mkdirSync(logDir, { recursive: true });
   const started: ChildProcess[] = [];
   const mail: MailMessage[] = [];
@@ -143,11 +160,27 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       onMessage: (message) => mail.push(message),
     });
 
-    const redis = startProcess("redis", "redis-server", [
-      "--bind", "127.0.0.1", "--port", String(options.redisPort), "--dir", join(runDir, "redis"), "--save", "", "--appendonly", "no",
-    ], logDir);
-    started.push(redis);
-    await waitFor("redis", 10_000, () => tcpOpen(options.redisPort), () => (redis.exitCode !== null ? "exited" : undefined));
+    const pubsub = process.env.PUBSUB ?? "redis";
+    const state = process.env.STATE ?? "redis";
+    const portMap: string[] = [];
+    for (const name of new Set([serverFor(pubsub), serverFor(state)])) {
+      const server = SERVERS[name];
+      if (!server) throw new Error(`no server script for ${name}`);
+      const port = server.port + options.serverPortOffset;
+      const serverEnv = { ...process.env, [`${server.env}_PORT`]: String(port), [`${server.env}_DATA_DIR`]: join(runDir, name) };
+      const script = join(root, "deploy/scripts/server.sh");
+      const child = startProcess(name, "bash", [script, name, "run"], logDir, serverEnv);
+      started.push(child);
+      await waitFor(
+        name,
+        90_000,
+        async () => spawnSync("bash", [script, name, "ready"], { env: serverEnv }).status === 0,
+        () => (child.exitCode !== null ? `exited (see ${logDir}/${name}.log)` : undefined),
+      );
+      const setup = spawnSync("bash", [script, name, "setup"], { env: serverEnv, encoding: "utf8" });
+      if (setup.status !== 0) throw new Error(`${name} setup: ${setup.stderr}`);
+      portMap.push(`${server.port}=${port}`);
+    }
 
     const placement = startProcess("placement", join(daprBin, "placement"), [
       "--port", String(options.placementPort), "--listen-address", "127.0.0.1",
@@ -159,7 +192,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
 
     const template = spawnSync(process.execPath, [
       join(root, "deploy/scripts/run-template.mjs"), "--out", runDir,
-      "--port-offset", String(options.portOffset), "--redis-port", String(options.redisPort), "--placement-port", String(options.placementPort),
+      "--port-offset", String(options.portOffset), "--port-map", portMap.join(","), "--placement-port", String(options.placementPort),
       "--smtp-port", String(options.smtpPort),
       ...Object.entries(options.env ?? {}).flatMap(([name, value]) => ["--env", `${name}=${value}`]),
     ], { cwd: root, encoding: "utf8" });

@@ -15,7 +15,7 @@ redis_ready() {
 # In the foreground, so that whoever started it stops it. Data survives
 # restarts (append-only file under the cache directory).
 redis_run() {
-  local dir="$CACHE_DIR/redis-$REDIS_PORT"
+  local dir="${REDIS_DATA_DIR:-$CACHE_DIR/redis-$REDIS_PORT}"
   mkdir -p "$dir"
   exec redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$dir" \
     --appendonly yes --appendfsync everysec --save "" --loglevel warning

@@ -1,0 +1,44 @@
+# Mosquitto (MQTT) on 127.0.0.1:${MOSQUITTO_PORT:-1883}, from the distribution's
+# packages. Sourced by provision.sh (mosquitto_install) and start.sh
+# (mosquitto_ready, mosquitto_run).
+
+MOSQUITTO_PORT="${MOSQUITTO_PORT:-1883}"
+
+# Debian's postinst would start a system-wide server on the default port; ours
+# run per port. A policy-rc.d that is already there decides on its own.
+# (The same in every server script that installs a service.)
+install_without_starting() {
+  if [ -e /usr/sbin/policy-rc.d ] || [ "$(id -u)" != 0 ] || have "$1"; then need_package "$@"; return; fi
+  ( trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d
+    need_package "$@" ) || exit 1
+}
+
+mosquitto_install() {
+  install_without_starting /usr/sbin/mosquitto mosquitto # in sbin: not on every user's PATH
+}
+
+mosquitto_ready() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$MOSQUITTO_PORT") 2>/dev/null
+}
+
+# In the foreground, so that whoever started it stops it. Sessions and queued
+# messages survive restarts (persistence in the data directory); offline
+# persistent sessions keep up to 100000 QoS 1 messages (the default is 1000).
+# `user` is whoever runs it: as root, mosquitto would otherwise switch to the
+# mosquitto user, who may not reach the data directory.
+mosquitto_run() {
+  local dir="${MOSQUITTO_DATA_DIR:-$CACHE_DIR/mosquitto-$MOSQUITTO_PORT}"
+  mkdir -p "$dir"
+  cat >"$dir/mosquitto.conf" <<CONF
+listener $MOSQUITTO_PORT 127.0.0.1
+allow_anonymous true
+persistence true
+persistence_location $dir/
+autosave_interval 10
+max_queued_messages 100000
+user $(id -un)
+log_dest stdout
+CONF
+  exec /usr/sbin/mosquitto -c "$dir/mosquitto.conf"
+}

@@ -1,0 +1,61 @@
+# RabbitMQ on 127.0.0.1:${RABBITMQ_PORT:-5672}, from the distribution's packages.
+# Sourced by provision.sh (rabbitmq_install) and start.sh (rabbitmq_ready, rabbitmq_run).
+# Node name, Erlang distribution port and epmd port all follow the AMQP port,
+# so that two brokers (say 5672 and 5772) run side by side. No plugins: the
+# management UI is not needed and every plugin slows the start.
+
+RABBITMQ_PORT="${RABBITMQ_PORT:-5672}"
+
+# Debian's postinst would start a system-wide server on the default port; ours
+# run per port. A policy-rc.d that is already there decides on its own.
+# (The same in every server script that installs a service.)
+install_without_starting() {
+  if [ -e /usr/sbin/policy-rc.d ] || [ "$(id -u)" != 0 ] || have "$1"; then need_package "$@"; return; fi
+  ( trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d
+    need_package "$@" ) || exit 1
+}
+
+rabbitmq_install() {
+  # Not /usr/sbin/rabbitmq-server: that wrapper switches to the rabbitmq user,
+  # whose home (and Erlang cookie) is not ours.
+  install_without_starting /usr/lib/rabbitmq/bin/rabbitmq-server rabbitmq-server
+}
+
+# Also what rabbitmqctl and rabbitmq-diagnostics need to reach this node:
+#   (rabbitmq_env; exec /usr/lib/rabbitmq/bin/rabbitmq-diagnostics ping)
+rabbitmq_env() {
+  local dir="${RABBITMQ_DATA_DIR:-$CACHE_DIR/rabbitmq-$RABBITMQ_PORT}"
+  export HOME="$dir" # the Erlang cookie lives in $HOME/.erlang.cookie
+  export RABBITMQ_NODENAME="rabbit-$RABBITMQ_PORT@localhost"
+  export ERL_EPMD_ADDRESS=127.0.0.1 ERL_EPMD_PORT="$((RABBITMQ_PORT - 1303))" # 4369 for 5672
+  export RABBITMQ_CONF_ENV_FILE="$dir/rabbitmq-env.conf" RABBITMQ_CONFIG_FILE="$dir/rabbitmq.conf"
+  export RABBITMQ_ENABLED_PLUGINS_FILE="$dir/enabled_plugins"
+}
+
+# Ready means the AMQP listener answers the protocol header with
+# Connection.Start (a method frame, type 1): the broker opens it last.
+rabbitmq_ready() {
+  local frame
+  frame="$( { exec 3<>"/dev/tcp/127.0.0.1/$RABBITMQ_PORT" \
+    && printf 'AMQP\0\0\11\1' >&3 && IFS= read -r -N 1 -t 2 frame <&3 && printf '%s' "$frame"; } 2>/dev/null )"
+  [ "$frame" = $'\1' ]
+}
+
+# In the foreground, so that whoever started it stops it. Data survives
+# restarts (mnesia under the data directory); guest/guest works from loopback.
+rabbitmq_run() {
+  local dir="${RABBITMQ_DATA_DIR:-$CACHE_DIR/rabbitmq-$RABBITMQ_PORT}"
+  mkdir -p "$dir"
+  rabbitmq_env
+  [ -e "$dir/enabled_plugins" ] || echo '[].' >"$dir/enabled_plugins"
+  [ -e "$dir/rabbitmq.conf" ] || echo 'loopback_users.guest = true' >"$dir/rabbitmq.conf"
+  export RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_NODE_PORT="$RABBITMQ_PORT"
+  export RABBITMQ_DIST_PORT="$((RABBITMQ_PORT + 20000))"
+  export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS='-kernel inet_dist_use_interface {127,0,0,1}'
+  export RABBITMQ_MNESIA_BASE="$dir/mnesia" RABBITMQ_LOG_BASE="$dir/log" RABBITMQ_LOGS=-
+  # Its script then execs the Erlang VM (as under systemd) instead of waiting
+  # on it: the pid is the broker's, which stops cleanly on SIGTERM.
+  export RUNNING_UNDER_SYSTEMD=true
+  exec /usr/lib/rabbitmq/bin/rabbitmq-server
+}

@@ -1,0 +1,36 @@
+/**
+ * Who publishes and who reads which topic. The services' subscriptions must
+ * agree with it (a unit test checks); provisioning reads it where a broker
+ * needs its topics made beforehand (NATS JetStream's streams).
+ */
+import { deadLetterTopic } from "../kit/dapr/subscriptions.ts";
+import { Topics } from "./events.ts";
+
+export interface AppTopics {
+  /** The topic of the app's outbox (its state store component's outboxPublishTopic). */
+  publishes: string;
+  subscribes: string[];
+}
+
+export const TOPOLOGY: Record<string, AppTopics> = {
+  order: { publishes: Topics.orders, subscribes: [Topics.inventory, Topics.payments, Topics.shipments, Topics.orders] },
+  inventory: { publishes: Topics.inventory, subscribes: [Topics.orders, Topics.payments] },
+  payment: { publishes: Topics.payments, subscribes: [Topics.inventory, Topics.orders] },
+  tracking: { publishes: Topics.shipments, subscribes: [Topics.orders] },
+  notification: { publishes: Topics.notifications, subscribes: [Topics.inventory, Topics.orders] },
+};
+
+/** The internal topic Dapr's outbox relays an app's events through before publishing them. */
+export function outboxRelayTopic(appId: string, topic: string): string {
+  return `${appId}${topic}outbox`;
+}
+
+/** Every topic the system uses: events, dead letters, outbox relays. */
+export function allTopics(): string[] {
+  const topics = new Set<string>(Object.values(Topics));
+  for (const [appId, app] of Object.entries(TOPOLOGY)) {
+    topics.add(outboxRelayTopic(appId, app.publishes));
+    for (const topic of app.subscribes) topics.add(deadLetterTopic(appId, topic));
+  }
+  return [...topics].sort();
+}
