@@ -32,6 +32,17 @@ need_package() {
   have "$cmd" || die "$cmd still missing after installing $*"
 }
 
+# need_package for a server's package: Debian's postinst would start a
+# system-wide server on the default port, while our scripts start their own.
+# A policy-rc.d that denies starts is in place for the install only (an
+# existing one is left as it is).
+install_without_starting() {
+  if [ -e /usr/sbin/policy-rc.d ] || [ "$(id -u)" != 0 ] || have "$1"; then need_package "$@"; return; fi
+  ( trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d
+    need_package "$@" ) || exit 1
+}
+
 mkdir -p "$CACHE_DIR"
 
 # The server a pub/sub or state choice runs on (the folder names of

@@ -144,10 +144,24 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   const started: ChildProcess[] = [];
   const mail: MailMessage[] = [];
   let mailbox: Mailbox | undefined;
+  // If the test run ends without stop() (interrupted, say), end what it started anyway.
+  const onExit = () => {
+    for (const child of started) {
+      if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+        try {
+          process.kill(-child.pid, "SIGTERM");
+        } catch {
+          // already gone
+        }
+      }
+    }
+  };
+  process.on("exit", onExit);
   const stop = async () => {
     // The services first (the CLI stops apps and sidecars), then what they used.
-    for (const child of started.reverse()) await stopProcess(child, "SIGINT", 15_000);
+    for (const child of [...started].reverse()) await stopProcess(child, "SIGINT", 15_000);
     await mailbox?.close();
+    process.off("exit", onExit);
   };
 
   try {

@@ -4,16 +4,6 @@
 
 MOSQUITTO_PORT="${MOSQUITTO_PORT:-1883}"
 
-# Debian's postinst would start a system-wide server on the default port; ours
-# run per port. A policy-rc.d that is already there decides on its own.
-# (The same in every server script that installs a service.)
-install_without_starting() {
-  if [ -e /usr/sbin/policy-rc.d ] || [ "$(id -u)" != 0 ] || have "$1"; then need_package "$@"; return; fi
-  ( trap 'rm -f /usr/sbin/policy-rc.d' EXIT
-    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d
-    need_package "$@" ) || exit 1
-}
-
 mosquitto_install() {
   install_without_starting /usr/sbin/mosquitto mosquitto # in sbin: not on every user's PATH
 }
@@ -25,6 +15,7 @@ mosquitto_ready() {
 # In the foreground, so that whoever started it stops it. Sessions and queued
 # messages survive restarts (persistence in the data directory); offline
 # persistent sessions keep up to 100000 QoS 1 messages (the default is 1000).
+# Saved every 10s too, not only at a clean exit, so a SIGKILL loses little.
 # `user` is whoever runs it: as root, mosquitto would otherwise switch to the
 # mosquitto user, who may not reach the data directory.
 mosquitto_run() {

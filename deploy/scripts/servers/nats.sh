@@ -5,16 +5,6 @@
 
 NATS_PORT="${NATS_PORT:-4222}"
 
-# Debian's postinst would start a system-wide server on the default port; ours
-# run per port. A policy-rc.d that is already there decides on its own.
-# (The same in every server script that installs a service.)
-install_without_starting() {
-  if [ -e /usr/sbin/policy-rc.d ] || [ "$(id -u)" != 0 ] || have "$1"; then need_package "$@"; return; fi
-  ( trap 'rm -f /usr/sbin/policy-rc.d' EXIT
-    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d
-    need_package "$@" ) || exit 1
-}
-
 nats_install() {
   install_without_starting /usr/sbin/nats-server nats-server # in sbin: not on every user's PATH
 }
@@ -43,5 +33,11 @@ nats_run() {
   local dir="${NATS_DATA_DIR:-$CACHE_DIR/nats-$NATS_PORT}"
   mkdir -p "$dir"
   exec /usr/sbin/nats-server -a 127.0.0.1 -p "$NATS_PORT" -js -sd "$dir" \
-    -n "nats-$NATS_PORT" -m "$((NATS_PORT + 4000))"
+    -n "nats-$NATS_PORT" -m "$((NATS_PORT + 4000))" # monitoring binds to -a's address too
+}
+
+# Dapr's JetStream component needs a stream for every topic before it
+# publishes or subscribes: make the missing ones (needs the build, dist/).
+nats_setup() {
+  node "$ROOT_DIR/deploy/scripts/jetstream-streams.mjs" --port "$NATS_PORT"
 }

@@ -5,16 +5,6 @@
 
 POSTGRES_PORT="${POSTGRES_PORT:-5432}"
 
-# Debian's postinst would start a system-wide server on the default port; ours
-# run per port. A policy-rc.d that is already there decides on its own.
-# (The same in every server script that installs a service.)
-install_without_starting() {
-  if [ -e /usr/sbin/policy-rc.d ] || [ "$(id -u)" != 0 ] || have "$1"; then need_package "$@"; return; fi
-  ( trap 'rm -f /usr/sbin/policy-rc.d' EXIT
-    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d
-    need_package "$@" ) || exit 1
-}
-
 # The server's programs are not on PATH: /usr/lib/postgresql/<version>/bin.
 postgres_bindir() {
   local dirs=(/usr/lib/postgresql/*/bin/postgres)
@@ -30,7 +20,7 @@ postgres_install() {
 }
 
 postgres_ready() {
-  pg_isready -q -h 127.0.0.1 -p "$POSTGRES_PORT" -t 1 2>/dev/null
+  pg_isready -q -h 127.0.0.1 -p "$POSTGRES_PORT" -U postgres -d postgres -t 1 2>/dev/null
 }
 
 # In the foreground, so that whoever started it stops it. Data survives

@@ -6,16 +6,6 @@
 
 RABBITMQ_PORT="${RABBITMQ_PORT:-5672}"
 
-# Debian's postinst would start a system-wide server on the default port; ours
-# run per port. A policy-rc.d that is already there decides on its own.
-# (The same in every server script that installs a service.)
-install_without_starting() {
-  if [ -e /usr/sbin/policy-rc.d ] || [ "$(id -u)" != 0 ] || have "$1"; then need_package "$@"; return; fi
-  ( trap 'rm -f /usr/sbin/policy-rc.d' EXIT
-    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d
-    need_package "$@" ) || exit 1
-}
-
 rabbitmq_install() {
   # Not /usr/sbin/rabbitmq-server: that wrapper switches to the rabbitmq user,
   # whose home (and Erlang cookie) is not ours.
@@ -31,6 +21,8 @@ rabbitmq_env() {
   export ERL_EPMD_ADDRESS=127.0.0.1 ERL_EPMD_PORT="$((RABBITMQ_PORT - 1303))" # 4369 for 5672
   export RABBITMQ_CONF_ENV_FILE="$dir/rabbitmq-env.conf" RABBITMQ_CONFIG_FILE="$dir/rabbitmq.conf"
   export RABBITMQ_ENABLED_PLUGINS_FILE="$dir/enabled_plugins"
+  export RABBITMQ_DIST_PORT="$((RABBITMQ_PORT + 20000))" # the CLI's own range follows it
+  export RABBITMQ_CTL_ERL_ARGS='-kernel inet_dist_use_interface {127,0,0,1}'
 }
 
 # Ready means the AMQP listener answers the protocol header with
@@ -51,11 +43,10 @@ rabbitmq_run() {
   [ -e "$dir/enabled_plugins" ] || echo '[].' >"$dir/enabled_plugins"
   [ -e "$dir/rabbitmq.conf" ] || echo 'loopback_users.guest = true' >"$dir/rabbitmq.conf"
   export RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_NODE_PORT="$RABBITMQ_PORT"
-  export RABBITMQ_DIST_PORT="$((RABBITMQ_PORT + 20000))"
   export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS='-kernel inet_dist_use_interface {127,0,0,1}'
   export RABBITMQ_MNESIA_BASE="$dir/mnesia" RABBITMQ_LOG_BASE="$dir/log" RABBITMQ_LOGS=-
-  # Its script then execs the Erlang VM (as under systemd) instead of waiting
-  # on it: the pid is the broker's, which stops cleanly on SIGTERM.
-  export RUNNING_UNDER_SYSTEMD=true
+  # Its script stays as the parent of the Erlang VM (which ignores SIGINT) and
+  # turns SIGTERM and SIGINT into a clean stop; the VM alone would halt at once
+  # on SIGINT.
   exec /usr/lib/rabbitmq/bin/rabbitmq-server
 }
