@@ -29,14 +29,15 @@ export async function ensureStreams(port) {
     const existing = new Set();
     for await (const info of jsm.streams.list()) existing.add(info.config.name);
     let made = 0;
-    for (const topic of allTopics()) {
+    const topics = allTopics(process.env.NAMESPACE || "default");
+    for (const topic of topics) {
       const name = streamName(topic);
       if (existing.has(name)) continue;
       // File storage, a week of history: durable consumers resume from it.
       await jsm.streams.add({ name, subjects: [topic], storage: "file", max_age: 7 * 24 * 3600 * 1e9 });
       made += 1;
     }
-    return { made, total: allTopics().length };
+    return { made, total: topics.length };
   } finally {
     await nc.close();
   }

@@ -8,6 +8,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT_DIR"
 export PATH="$DAPR_HOME/bin:$ROOT_DIR/node_modules/.bin:$PATH"
+say() { printf '[matrix] %s\n' "$*" >&2; }
 
 pubsubs="${MATRIX_PUBSUB:-$(ls components/pubsub | tr '\n' ' ')}"
 states="${MATRIX_STATE:-$(ls components/state | tr '\n' ' ')}"

@@ -20,16 +20,20 @@ export const TOPOLOGY: Record<string, AppTopics> = {
   notification: { publishes: Topics.notifications, subscribes: [Topics.inventory, Topics.orders] },
 };
 
-/** The internal topic Dapr's outbox relays an app's events through before publishing them. */
-export function outboxRelayTopic(appId: string, topic: string): string {
-  return `${appId}${topic}outbox`;
+/**
+ * The internal topic Dapr's outbox relays an app's events through before
+ * publishing them; it starts with the Dapr namespace ("default" outside
+ * Kubernetes, unless NAMESPACE says otherwise).
+ */
+export function outboxRelayTopic(appId: string, topic: string, namespace = "default"): string {
+  return `${namespace}${appId}${topic}outbox`;
 }
 
-/** Every topic the system uses: events, dead letters, outbox relays. */
-export function allTopics(): string[] {
+/** Every topic the system uses in a Dapr namespace: events, dead letters, outbox relays. */
+export function allTopics(namespace = "default"): string[] {
   const topics = new Set<string>(Object.values(Topics));
   for (const [appId, app] of Object.entries(TOPOLOGY)) {
-    topics.add(outboxRelayTopic(appId, app.publishes));
+    topics.add(outboxRelayTopic(appId, app.publishes, namespace));
     for (const topic of app.subscribes) topics.add(deadLetterTopic(appId, topic));
   }
   return [...topics].sort();

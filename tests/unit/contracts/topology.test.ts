@@ -41,7 +41,7 @@ describe("topology", () => {
         const component = parse(readFileSync(join(root, "components/state", state, `${appId}store.yaml`), "utf8"));
         const topic = component.spec.metadata.find((m: { name: string }) => m.name === "outboxPublishTopic").value;
         expect(topic, `${state}/${appId}store.yaml`).to.equal(app.publishes);
-        expect(allTopics()).to.include(`${appId}${topic}outbox`);
+        expect(allTopics()).to.include(`default${appId}${topic}outbox`);
       }
     }
   });
