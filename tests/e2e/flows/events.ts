@@ -32,9 +32,17 @@ describe("e2e: events delivered twice, and poison events", function () {
     await publishThrough("order", "orders", again);
     await publishThrough("order", "orders", again);
 
-    // inventory saw the id twice: applied once (the reservation exists: no effect), then a duplicate.
-    await eventually(() => deliveries("inventory", "order.created", "duplicate"), (n) => n >= before.duplicate + 1);
+    // inventory applies the id once (the reservation exists: no effect); the
+    // second copy is dropped as a duplicate, by our claim markers or by a
+    // broker that deduplicates ids itself (JetStream).
+    await eventually(() => deliveries("inventory", "order.created", "applied"), (n) => n >= before.applied + 1);
+    const copies = await eventually(
+      async () => (await deliveries("inventory", "order.created", "applied")) + (await deliveries("inventory", "order.created", "duplicate")),
+      (n) => n >= before.applied + before.duplicate + 2,
+      5_000,
+    ).catch(() => undefined);
     expect(await deliveries("inventory", "order.created", "applied")).to.equal(before.applied + 1);
+    if (copies !== undefined) expect(await deliveries("inventory", "order.created", "duplicate")).to.equal(before.duplicate + 1);
     expect(await itemOf(sku)).to.include({ reserved: 2, on_hand: 10 });
     expect(await paymentsOf(order.id)).to.have.length(1);
     expect((await notificationsOf(order.id)).filter((n) => n.template === "order_received")).to.have.length(1);
