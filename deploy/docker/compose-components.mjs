@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Writes deploy/docker/components/, the copies of components/ that the
 // sidecars of docker-compose.yml load, with the addresses a container sees:
-// Redis is the `redis` service, the mail relay the `mailbox` service, the
+// Redis is the `redis` service (other brokers and stores: the service named
+// after the server, for a compose file that adds it), the mail relay the
+// `mailbox` service, the
 // secrets file and the name-resolution database sit on mounted volumes.
 // components/ stays the source; a unit test fails when the copies drift.
 //
@@ -21,8 +23,12 @@ function files(dir) {
   });
 }
 
+/** Where each server is on the compose network (by its usual port on localhost). */
+const HOSTS = { 6379: "redis", 5672: "rabbitmq", 9092: "kafka", 4222: "nats", 1883: "mosquitto", 5432: "postgres" };
+
 function rewrite(path, text) {
-  let out = text.replaceAll("localhost:6379", "redis:6379");
+  let out = text;
+  for (const [port, host] of Object.entries(HOSTS)) out = out.replaceAll(`localhost:${port}`, `${host}:${port}`);
   if (/type: bindings\.smtp/.test(out)) out = out.replace(/(- name: host\n\s+value: )"127\.0\.0\.1"/, '$1"mailbox"');
   out = out.replace("value: ../../components/secrets.dev.json", "value: /components/secrets.dev.json");
   out = out.replace('connectionString: "../../.dapr/nameresolution.db"', 'connectionString: "/shared/nameresolution.db"');
