@@ -17,7 +17,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 /** The SMTP user and password the binding is configured with (components/secrets.dev.json). */
 export function devCredentials() {
   const secrets = JSON.parse(readFileSync(join(root, "components", "secrets.dev.json"), "utf8"));
-  return { user: secrets.smtp.user, password: secrets.smtp.password };
+  return { user: secrets.SMTP_USER, password: secrets.SMTP_PASSWORD };
 }
 
 /** Reads the headers of a raw message: lower-cased names, unfolded values. */

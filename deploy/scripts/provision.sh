@@ -9,6 +9,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 PUBSUB="${PUBSUB:-redis}"
 STATE="${STATE:-redis}"
 [ -d "$ROOT_DIR/components/pubsub/$PUBSUB" ] || die "PUBSUB=$PUBSUB: no components/pubsub/$PUBSUB (choices: $(ls "$ROOT_DIR/components/pubsub" | tr '\n' ' '))"
+[ -d "$ROOT_DIR/components/secretstore/${SECRETS:-file}" ] || die "SECRETS=${SECRETS}: no components/secretstore/${SECRETS} (choices: $(ls "$ROOT_DIR/components/secretstore" | tr '\n' ' '))"
 [ -d "$ROOT_DIR/components/state/$STATE" ] || die "STATE=$STATE: no components/state/$STATE (choices: $(ls "$ROOT_DIR/components/state" | tr '\n' ' '))"
 
 if [ ! -x "$ROOT_DIR/node_modules/.bin/tsc" ] || [ "$ROOT_DIR/package-lock.json" -nt "$ROOT_DIR/node_modules/.package-lock.json" ]; then

@@ -6,7 +6,7 @@
 // running `npm start`). --port-map moves servers the components name as
 // localhost:FROM to localhost:TO (Redis 6379=6390, say).
 //
-//   node deploy/scripts/run-template.mjs --out DIR [--pubsub redis] [--state redis]
+//   node deploy/scripts/run-template.mjs --out DIR [--pubsub redis] [--state redis] [--secrets file]
 //        [--port-offset N] [--port-map FROM=TO,...] [--placement-port P] [--smtp-port P]
 //        [--env NAME=VALUE ...] [--simulator]
 //
@@ -19,12 +19,12 @@ import { parse, stringify } from "yaml";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
-export function writeRunTemplate({ out, pubsub = "redis", state = "redis", portOffset = 0, portMap = {}, placementPort, smtpPort, env = {}, simulator = false }) {
+export function writeRunTemplate({ out, pubsub = "redis", state = "redis", secrets = "file", portOffset = 0, portMap = {}, placementPort, smtpPort, env = {}, simulator = false }) {
   const components = join(root, "components");
-  for (const [kind, name] of [["pubsub", pubsub], ["state", state]]) {
+  for (const [kind, name, variable] of [["pubsub", pubsub, "PUBSUB"], ["state", state, "STATE"], ["secretstore", secrets, "SECRETS"]]) {
     if (!existsSync(join(components, kind, name))) {
       const choices = readdirSync(join(components, kind)).join(", ");
-      throw new Error(`${kind.toUpperCase()}=${name}: no components/${kind}/${name}/ (choices: ${choices})`);
+      throw new Error(`${variable}=${name}: no components/${kind}/${name}/ (choices: ${choices})`);
     }
   }
   const outDir = resolve(out);
@@ -36,7 +36,10 @@ export function writeRunTemplate({ out, pubsub = "redis", state = "redis", portO
   // Redis address or the mail relay's port must change (the component files
   // stay the source).
   let resources = template.common.resourcesPaths.map((p) =>
-    p.replace(/components\/pubsub\/[^/]+$/, `components/pubsub/${pubsub}`).replace(/components\/state\/[^/]+$/, `components/state/${state}`),
+    p
+      .replace(/components\/pubsub\/[^/]+$/, `components/pubsub/${pubsub}`)
+      .replace(/components\/state\/[^/]+$/, `components/state/${state}`)
+      .replace(/components\/secretstore\/[^/]+$/, `components/secretstore/${secrets}`),
   );
   // The courier simulator is a demo: its binding loads only when asked for.
   if (simulator) resources.push("./components/simulator");
@@ -84,6 +87,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       out: { type: "string" },
       pubsub: { type: "string", default: process.env.PUBSUB || "redis" },
       state: { type: "string", default: process.env.STATE || "redis" },
+      secrets: { type: "string", default: process.env.SECRETS || "file" },
       "port-offset": { type: "string", default: "0" },
       "port-map": { type: "string", default: "" },
       "placement-port": { type: "string" },
@@ -97,6 +101,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       out: values.out ?? join(root, ".dapr", "run"),
       pubsub: values.pubsub,
       state: values.state,
+      secrets: values.secrets,
       portOffset: Number(values["port-offset"]),
       portMap: Object.fromEntries(values["port-map"].split(",").filter(Boolean).map((pair) => pair.split("="))),
       placementPort: values["placement-port"] ? Number(values["placement-port"]) : undefined,

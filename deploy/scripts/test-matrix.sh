@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # npm run test:matrix: the integration and end-to-end suites, unchanged, on
 # every pub/sub choice × every state choice × both runtimes, one system per
-# combination (started and stopped by the tests). Prints a table of
+# combination (started and stopped by the tests), and once more with the
+# secrets read from the environment (SECRETS=env) instead of the file. Prints a table of
 # pass/fail and suite time, also written to .dapr/matrix/results.md; exits 1
 # if any combination failed, after running them all.
 #   MATRIX_PUBSUB="redis kafka" MATRIX_STATE=postgres MATRIX_RUNTIME=deno npm run test:matrix   (a subset)
@@ -13,41 +14,52 @@ say() { printf '[matrix] %s\n' "$*" >&2; }
 pubsubs="${MATRIX_PUBSUB:-$(ls components/pubsub | tr '\n' ' ')}"
 states="${MATRIX_STATE:-$(ls components/state | tr '\n' ' ')}"
 runtimes="${MATRIX_RUNTIME:-node deno}"
+secret_stores="${MATRIX_SECRETS:-file env}"
 
 say "provisioning every server the matrix needs"
 for pubsub in $pubsubs; do for state in $states; do PUBSUB="$pubsub" STATE="$state" bash deploy/scripts/provision.sh; done; done
+for secrets in $secret_stores; do PUBSUB=redis STATE=redis SECRETS="$secrets" bash deploy/scripts/provision.sh; done
 say "building (tsc)"
 rm -rf dist && tsc -p tsconfig.json
 
 out="$ROOT_DIR/.dapr/matrix"
 rm -rf "$out" && mkdir -p "$out"
 results="$out/results.md"
-printf '| pub/sub | state | runtime | result | tests | suite time |\n|---|---|---|---|---|---|\n' >"$results"
+printf '| pub/sub | state | runtime | secrets | result | tests | suite time |\n|---|---|---|---|---|---|---|\n' >"$results"
 failed=0
+
+# Runs the suites on one combination and adds its row to the table.
+run_one() {
+  local pubsub="$1" state="$2" runtime="$3" secrets="$4"
+  local name="$pubsub-$state-$runtime-$secrets" result start=$SECONDS
+  say "== $name"
+  if PUBSUB="$pubsub" STATE="$state" RUNTIME="$runtime" SECRETS="$secrets" mocha --timeout 240000 --require dist/tests/support/system-hooks.js \
+    'dist/tests/integration/**/*.test.js' dist/tests/e2e/saga.test.js >"$out/$name.log" 2>&1; then
+    result=pass
+  else
+    result=FAIL
+    failed=1
+    # Keep what the system wrote, for the CI log and for reading later.
+    cp -r .dapr/test-100/logs "$out/$name-logs" 2>/dev/null || true
+  fi
+  local took=$((SECONDS - start))
+  local passing failing
+  passing="$(grep -Eo '[0-9]+ passing' "$out/$name.log" | tail -1 || true)"
+  failing="$(grep -Eo '[0-9]+ failing' "$out/$name.log" | tail -1 || true)"
+  printf '| %s | %s | %s | %s | %s | %s | %d min %02d s |\n' "$pubsub" "$state" "$runtime" "$secrets" "$result" \
+    "${passing:-0 passing}${failing:+, $failing}" $((took / 60)) $((took % 60)) >>"$results"
+  say "$name: $result in ${took}s (${passing:-no tests}${failing:+, $failing})"
+  if [ "$result" = FAIL ]; then grep -E '^\s+[0-9]+\) |Error|expected' "$out/$name.log" | head -20 >&2 || true; fi
+}
+
 for pubsub in $pubsubs; do
   for state in $states; do
-    for runtime in $runtimes; do
-      name="$pubsub-$state-$runtime"
-      say "== $name"
-      start=$SECONDS
-      if PUBSUB="$pubsub" STATE="$state" RUNTIME="$runtime" mocha --timeout 240000 --require dist/tests/support/system-hooks.js \
-        'dist/tests/integration/**/*.test.js' dist/tests/e2e/saga.test.js >"$out/$name.log" 2>&1; then
-        result=pass
-      else
-        result=FAIL
-        failed=1
-        # Keep what the system wrote, for the CI log and for reading later.
-        cp -r .dapr/test-100/logs "$out/$name-logs" 2>/dev/null || true
-      fi
-      took=$((SECONDS - start))
-      passing="$(grep -Eo '[0-9]+ passing' "$out/$name.log" | tail -1 || true)"
-      failing="$(grep -Eo '[0-9]+ failing' "$out/$name.log" | tail -1 || true)"
-      printf '| %s | %s | %s | %s | %s | %d min %02d s |\n' "$pubsub" "$state" "$runtime" "$result" \
-        "${passing:-0 passing}${failing:+, $failing}" $((took / 60)) $((took % 60)) >>"$results"
-      say "$name: $result in ${took}s (${passing:-no tests}${failing:+, $failing})"
-      if [ "$result" = FAIL ]; then grep -E '^\s+[0-9]+\) |Error|expected' "$out/$name.log" | head -20 >&2 || true; fi
-    done
+    for runtime in $runtimes; do run_one "$pubsub" "$state" "$runtime" file; done
   done
+done
+# The secret store is independent of the broker and store: one run on the defaults.
+for secrets in $secret_stores; do
+  [ "$secrets" = file ] || run_one redis redis node "$secrets"
 done
 cat "$results"
 exit "$failed"

@@ -14,6 +14,6 @@ export function loadConfig(env: Env): PaymentConfig {
     ...loadKitConfig(env, "payment", 8005),
     currency: readString(env, "CURRENCY", "EUR"),
     secretStoreName: readString(env, "SECRETSTORE_NAME", "secretstore"),
-    providerKeySecret: readString(env, "PAYMENT_PROVIDER_KEY_SECRET", "payment-provider.api-key"),
+    providerKeySecret: readString(env, "PAYMENT_PROVIDER_KEY_SECRET", "PAYMENT_PROVIDER_API_KEY"),
   };
 }

@@ -72,7 +72,7 @@ describe("Dapr adapters against a real sidecar", function () {
 
   it("reads a secret from the secret store component", async () => {
     const { secrets } = dapr();
-    expect(await secrets.get("secretstore", "smtp.password")).to.deep.equal({ "smtp.password": "dev-only-smtp-password" });
+    expect(await secrets.get("secretstore", "SMTP_PASSWORD")).to.deep.equal({ SMTP_PASSWORD: system().secrets.SMTP_PASSWORD });
   });
 
   it("publishes to the broker, and names an unknown pub/sub in its error", async () => {

@@ -53,6 +53,8 @@ export interface RunningSystem {
   logDir: string;
   /** Every message the mailbox accepted so far. */
   mail: MailMessage[];
+  /** The secrets the secret store holds for this run (SECRETS=file: the development file's). */
+  secrets: Record<string, string>;
   stop(): Promise<void>;
 }
 
@@ -167,12 +169,21 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   try {
     // The real SMTP server the email binding sends to, with the credentials
     // the binding reads from the secret store.
+    // With SECRETS=env the sidecars read them from their environment: other
+    // values than the file's, so that a test can tell which store answered.
     const mailboxModule = (await import(pathToFileURL(join(root, "deploy/scripts/mailbox.mjs")).href)) as MailboxModule;
+    const fromEnv = process.env.SECRETS === "env";
+    const dev = mailboxModule.devCredentials();
+    const secrets: Record<string, string> = fromEnv
+      ? { PAYMENT_PROVIDER_API_KEY: `env-${crypto.randomUUID()}`, SMTP_USER: "logistics-env", SMTP_PASSWORD: `env-${crypto.randomUUID()}` }
+      : { SMTP_USER: dev.user, SMTP_PASSWORD: dev.password };
     mailbox = await mailboxModule.startMailbox({
       port: options.smtpPort,
-      ...mailboxModule.devCredentials(),
+      user: secrets.SMTP_USER!,
+      password: secrets.SMTP_PASSWORD!,
       onMessage: (message) => mail.push(message),
     });
+    const secretEnv = fromEnv ? Object.fromEntries(Object.entries(secrets).map(([name, value]) => [`LOGISTICS_${name}`, value])) : {};
 
     const pubsub = process.env.PUBSUB ?? "redis";
     const state = process.env.STATE ?? "redis";
@@ -221,6 +232,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       PATH: `${daprBin}:${process.env.PATH}`,
       DAPR_API_TOKEN: daprApiToken,
       APP_API_TOKEN: appApiToken,
+      ...secretEnv,
     });
     started.push(cli);
     const gatewayUrl = `http://127.0.0.1:${APP_PORTS.gateway! + options.portOffset}`;
@@ -242,6 +254,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       appPort: (appId) => APP_PORTS[appId]! + options.portOffset,
       logDir,
       mail,
+      secrets,
       stop,
     };
   } catch (err) {

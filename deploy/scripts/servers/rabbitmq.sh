@@ -47,6 +47,12 @@ rabbitmq_run() {
   export RABBITMQ_MNESIA_BASE="$dir/mnesia" RABBITMQ_LOG_BASE="$dir/log" RABBITMQ_LOGS=-
   # Its script stays as the parent of the Erlang VM (which ignores SIGINT) and
   # turns SIGTERM and SIGINT into a clean stop; the VM alone would halt at once
-  # on SIGINT.
-  exec /usr/lib/rabbitmq/bin/rabbitmq-server
+  # on SIGINT. It is a child here, not exec'd, so that the epmd it starts (which
+  # detaches itself) is stopped with it.
+  /usr/lib/rabbitmq/bin/rabbitmq-server &
+  local broker=$!
+  trap 'kill -TERM "$broker" 2>/dev/null' TERM INT
+  wait "$broker" || true
+  wait "$broker" 2>/dev/null || true
+  epmd -kill >/dev/null 2>&1 || true
 }
