@@ -1,6 +1,7 @@
 /**
  * The order aggregate and its status machine. Pure: no I/O, no Dapr, no Koa.
  */
+import type { OrderCreatedData, PaymentInstructionData } from "../contracts/events.ts";
 
 export const ORDER_STATUSES = ["pending", "processing", "confirmed", "shipped", "delivered", "cancelled", "failed"] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
@@ -26,10 +27,8 @@ export interface OrderItem {
   unit_price?: number;
 }
 
-export interface PaymentInstruction {
-  method: "card";
-  card_token?: string;
-}
+/** How the customer pays; the same shape the order.created event carries. */
+export type PaymentInstruction = PaymentInstructionData;
 
 export interface StatusChange {
   status: OrderStatus;
@@ -75,10 +74,7 @@ export interface StoredOrder extends Order {
 }
 
 /** The data of the order.created event. */
-export type OrderCreated = Pick<
-  Order,
-  "customer_name" | "customer_email" | "origin_address" | "destination_address" | "package_weight" | "package_dimensions" | "items"
-> & { order_id: string; payment: PaymentInstruction; created_at: string };
+export type OrderCreated = OrderCreatedData;
 
 /** A new pending order and the event that announces it. */
 export function createOrder(
