@@ -13,9 +13,16 @@ CLI_MODULE="$ROOT_DIR/deploy/dapr-cli"
 CLI_VERSION="$(sed -n 's#^require github.com/dapr/cli v\(.*\)$#\1#p' "$CLI_MODULE/go.mod")"
 COMMIT="2dcf2e3548faf3c740b3d29ee300e2132db65cff" # the v1.18.3 tag
 
+# What the runtime is built from: a daprd built from other sources (an older
+# component set, or an official release) is rebuilt.
+source_stamp() {
+  cat "$SRC_MODULE/go.mod" "$SRC_MODULE/go.sum" "$SRC_MODULE"/daprd/*.go | sha256sum | cut -d' ' -f1
+}
+
 runtime_ready() {
   [ -x "$BIN/daprd" ] && [ -x "$BIN/placement" ] && [ -x "$BIN/scheduler" ] \
-    && [ "$("$BIN/daprd" --version 2>/dev/null)" = "$DAPR_VERSION" ]
+    && [ "$("$BIN/daprd" --version 2>/dev/null)" = "$DAPR_VERSION" ] \
+    && [ "$(cat "$BIN/daprd.source" 2>/dev/null)" = "$(source_stamp)" ]
 }
 
 # The files `dapr init --slim` writes besides the binaries.
@@ -55,22 +62,34 @@ build_cli() {
   say "built and installed the dapr CLI $CLI_VERSION into $BIN in $((SECONDS - started))s"
 }
 
-build_from_modules() {
+# The build tree, in $BUILD_DIR: a copy of the verified dapr module with our
+# component set in cmd/daprd/components in place of zz_notag.go, whose files
+# register every upstream component behind build tags. Only what components/
+# uses is compiled in; the rest of cmd/daprd is the official code.
+BUILD_DIR="$CACHE_DIR/dapr-build-$DAPR_VERSION"
+prepare_build_tree() {
   need_go
-  local work="$CACHE_DIR/dapr-build-$DAPR_VERSION" started=$SECONDS
-  say "building Dapr $DAPR_VERSION from its Go modules in $work (first time: several minutes)"
-  mkdir -p "$work"
-  cp "$SRC_MODULE/go.mod" "$SRC_MODULE/go.sum" "$work/"
-  cd "$work"
-  # The component set lives in cmd/daprd/components, whose files register
-  # every upstream component behind build tags. A copy of the verified module
-  # with our components.go in place of zz_notag.go compiles only what
-  # components/ uses; the rest of cmd/daprd is the official code.
-  go mod download github.com/dapr/dapr
-  local upstream; upstream="$(go list -m -f '{{.Dir}}' github.com/dapr/dapr)"
-  rm -rf dapr && cp -R "$upstream" dapr && chmod -R u+w dapr
-  cp "$SRC_MODULE/daprd/components.go" dapr/cmd/daprd/components/zz_notag.go
-  go mod edit -replace github.com/dapr/dapr=./dapr
+  mkdir -p "$BUILD_DIR"
+  cp "$SRC_MODULE/go.mod" "$SRC_MODULE/go.sum" "$BUILD_DIR/"
+  (
+    cd "$BUILD_DIR"
+    go mod download github.com/dapr/dapr
+    local upstream; upstream="$(go list -m -f '{{.Dir}}' github.com/dapr/dapr)"
+    rm -rf dapr && cp -R "$upstream" dapr && chmod -R u+w dapr
+    cp "$SRC_MODULE/daprd/components.go" dapr/cmd/daprd/components/zz_notag.go
+    local file
+    for file in "$SRC_MODULE"/daprd/*.go; do
+      [ "$(basename "$file")" = components.go ] || cp "$file" "dapr/cmd/daprd/components/zz_logistics_$(basename "$file")"
+    done
+    go mod edit -replace github.com/dapr/dapr=./dapr
+  )
+}
+
+build_from_modules() {
+  local started=$SECONDS
+  say "building Dapr $DAPR_VERSION from its Go modules in $BUILD_DIR (first time: several minutes)"
+  prepare_build_tree
+  cd "$BUILD_DIR"
   local ldflags="-s -w -X github.com/dapr/dapr/pkg/buildinfo.version=$DAPR_VERSION -X github.com/dapr/dapr/pkg/buildinfo.gitcommit=$COMMIT -X github.com/dapr/dapr/pkg/buildinfo.gitversion=v$DAPR_VERSION"
   mkdir -p out
   for cmd in daprd placement scheduler; do
@@ -79,8 +98,18 @@ build_from_modules() {
   done
   mkdir -p "$BIN"
   for cmd in daprd placement scheduler; do install -m 0755 "out/$cmd" "$BIN/$cmd"; done
+  source_stamp >"$BIN/daprd.source"
   say "built and installed daprd, placement, scheduler $DAPR_VERSION into $BIN in $((SECONDS - started))s"
 }
+
+# install-dapr.sh test <go test args>: our component code's Go tests, in the
+# build tree (deploy/scripts/test-daprd-components.sh gives them a broker).
+if [ "${1:-}" = test ]; then
+  shift
+  prepare_build_tree
+  cd "$BUILD_DIR"
+  exec go test -mod=readonly "$@" github.com/dapr/dapr/cmd/daprd/components
+fi
 
 runtime_ready || build_from_modules
 cli_ready || build_cli

@@ -33,14 +33,22 @@ run_one() {
   local pubsub="$1" state="$2" runtime="$3" secrets="$4"
   local name="$pubsub-$state-$runtime-$secrets" result start=$SECONDS
   say "== $name"
+  touch "$out/$name.start"
   if PUBSUB="$pubsub" STATE="$state" RUNTIME="$runtime" SECRETS="$secrets" mocha --timeout 240000 --require dist/tests/support/system-hooks.js \
     'dist/tests/integration/**/*.test.js' dist/tests/e2e/saga.test.js >"$out/$name.log" 2>&1; then
     result=pass
   else
     result=FAIL
     failed=1
-    # Keep what the system wrote, for the CI log and for reading later.
+    # Keep what the system wrote (servers, dapr run, each app and sidecar),
+    # for the CI log and for reading later.
     cp -r .dapr/test-100/logs "$out/$name-logs" 2>/dev/null || true
+    local app
+    mkdir -p "$out/$name-logs"
+    for app in services/*/; do
+      app="$(basename "$app")"
+      find "services/$app/.dapr/logs" -newer "$out/$name.start" -type f -exec cp {} "$out/$name-logs/" \; 2>/dev/null || true
+    done
   fi
   local took=$((SECONDS - start))
   local passing failing
@@ -51,6 +59,16 @@ run_one() {
   say "$name: $result in ${took}s (${passing:-no tests}${failing:+, $failing})"
   if [ "$result" = FAIL ]; then grep -E '^\s+[0-9]+\) |Error|expected' "$out/$name.log" | head -20 >&2 || true; fi
 }
+
+# Our daprd's RabbitMQ component (a connection per subscription), on its own,
+# before the suites run on it.
+if [[ " $pubsubs " == *" rabbitmq "* ]]; then
+  say "== daprd components (Go tests, RabbitMQ)"
+  start=$SECONDS
+  if bash deploy/scripts/test-daprd-components.sh -v >"$out/daprd-components.log" 2>&1; then result=pass; else result=FAIL; failed=1; tail -20 "$out/daprd-components.log" >&2; fi
+  printf '| rabbitmq | – | daprd component tests (Go) | – | %s | %s | %d s |\n' "$result" \
+    "$(grep -c '^--- PASS' "$out/daprd-components.log") passing" $((SECONDS - start)) >>"$results"
+fi
 
 for pubsub in $pubsubs; do
   for state in $states; do

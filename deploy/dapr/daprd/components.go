@@ -14,7 +14,6 @@ import (
 	"github.com/dapr/components-contrib/pubsub/jetstream"
 	"github.com/dapr/components-contrib/pubsub/kafka"
 	mqtt3 "github.com/dapr/components-contrib/pubsub/mqtt3"
-	"github.com/dapr/components-contrib/pubsub/rabbitmq"
 	pubsubredis "github.com/dapr/components-contrib/pubsub/redis"
 	secretskubernetes "github.com/dapr/components-contrib/secretstores/kubernetes"
 	secretsenv "github.com/dapr/components-contrib/secretstores/local/env"
@@ -35,7 +34,7 @@ import (
 func init() {
 	// Pub/sub: one per folder under components/pubsub, plus in-memory for unit runs.
 	pubsubLoader.DefaultRegistry.RegisterComponent(pubsubredis.NewRedisStreams, "redis")
-	pubsubLoader.DefaultRegistry.RegisterComponent(rabbitmq.NewRabbitMQ, "rabbitmq")
+	pubsubLoader.DefaultRegistry.RegisterComponent(newRabbitMQ, "rabbitmq")
 	pubsubLoader.DefaultRegistry.RegisterComponent(kafka.NewKafka, "kafka")
 	pubsubLoader.DefaultRegistry.RegisterComponent(jetstream.NewJetStream, "jetstream")
 	pubsubLoader.DefaultRegistry.RegisterComponent(mqtt3.NewMQTTPubSub, "mqtt3", "mqtt")

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The Go tests of our daprd component code (deploy/dapr/daprd), against a real
+# RabbitMQ started here on 127.0.0.1:5872 with a fresh data directory and
+# stopped when the tests end. npm run test:matrix runs it with the RabbitMQ
+# choice. Arguments go to `go test` (say -run TestEverySubscription -v).
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+export RABBITMQ_PORT=5872
+RABBITMQ_DATA_DIR="$(mktemp -d "${TMPDIR:-/tmp}/logistics-rabbitmq-XXXXXX")"
+export RABBITMQ_DATA_DIR
+rabbitmq_install
+
+rabbitmq_run >"$RABBITMQ_DATA_DIR/broker.log" 2>&1 &
+broker=$!
+stop_broker() {
+  kill -TERM "$broker" 2>/dev/null && wait "$broker" 2>/dev/null
+  rm -rf "$RABBITMQ_DATA_DIR"
+}
+trap stop_broker EXIT
+
+for _ in $(seq 1 120); do
+  rabbitmq_ready && break
+  kill -0 "$broker" 2>/dev/null || { cat "$RABBITMQ_DATA_DIR/broker.log" >&2; die "RabbitMQ exited while starting"; }
+  sleep 0.5
+done
+rabbitmq_ready || die "RabbitMQ did not answer on 127.0.0.1:$RABBITMQ_PORT within 60 s"
+
+RABBITMQ_URL="amqp://guest:guest@127.0.0.1:$RABBITMQ_PORT" bash "$ROOT_DIR/deploy/scripts/install-dapr.sh" test -count=1 "$@"
