@@ -139,6 +139,27 @@ export function reserveStock(
   };
 }
 
+/**
+ * Settles a held reservation: its lines no longer count as reserved, and
+ * `change` says what else each item gives (nothing, or stock on hand). An item
+ * deleted since is left alone; its stock left with it.
+ */
+function settleReservation(
+  reservation: Reservation,
+  items: ReadonlyMap<string, StockItem>,
+  settled: Pick<Reservation, "status"> & Partial<Pick<Reservation, "reason">>,
+  change: (item: StockItem, quantity: number) => Partial<StockItem>,
+  now: Date,
+): { reservation: Reservation; items: StockItem[] } | undefined {
+  if (reservation.status !== "reserved") return undefined;
+  const at = now.toISOString();
+  const changed = reservation.lines.flatMap((line) => {
+    const item = items.get(line.sku);
+    return item ? [{ ...item, ...change(item, line.quantity), reserved: Math.max(0, item.reserved - line.quantity), updated_at: at }] : [];
+  });
+  return { reservation: { ...reservation, ...settled, updated_at: at }, items: changed };
+}
+
 /** The stock of a reservation given back; only a held reservation has any. */
 export function releaseReservation(
   reservation: Reservation,
@@ -146,14 +167,7 @@ export function releaseReservation(
   reason: ReleaseReason,
   now: Date,
 ): { reservation: Reservation; items: StockItem[] } | undefined {
-  if (reservation.status !== "reserved") return undefined;
-  const at = now.toISOString();
-  const changed = reservation.lines.flatMap((line) => {
-    const item = items.get(line.sku);
-    // An item deleted since is not restored; its stock left with it.
-    return item ? [{ ...item, reserved: Math.max(0, item.reserved - line.quantity), updated_at: at }] : [];
-  });
-  return { reservation: { ...reservation, status: "released", reason, updated_at: at }, items: changed };
+  return settleReservation(reservation, items, { status: "released", reason }, () => ({}), now);
 }
 
 /** The parcel left the warehouse: the reservation becomes a real decrement of stock on hand. */
@@ -162,15 +176,7 @@ export function commitReservation(
   items: ReadonlyMap<string, StockItem>,
   now: Date,
 ): { reservation: Reservation; items: StockItem[] } | undefined {
-  if (reservation.status !== "reserved") return undefined;
-  const at = now.toISOString();
-  const changed = reservation.lines.flatMap((line) => {
-    const item = items.get(line.sku);
-    return item
-      ? [{ ...item, on_hand: Math.max(0, item.on_hand - line.quantity), reserved: Math.max(0, item.reserved - line.quantity), updated_at: at }]
-      : [];
-  });
-  return { reservation: { ...reservation, status: "committed", updated_at: at }, items: changed };
+  return settleReservation(reservation, items, { status: "committed" }, (item, quantity) => ({ on_hand: Math.max(0, item.on_hand - quantity) }), now);
 }
 
 /** The tombstone of an order called off before stock was reserved for it. */

@@ -7,7 +7,7 @@
 import { expect } from "chai";
 import request from "supertest";
 import { system } from "../support/system-hooks.ts";
-import { eventually } from "../support/system.ts";
+import { eventDeliveries, eventually } from "../support/system.ts";
 import type { MailMessage } from "../support/system.ts";
 
 export interface Line {
@@ -194,10 +194,8 @@ export async function deadLettersOf(appId: string): Promise<Record<string, Array
 }
 
 /** dapr_events_total of an app for one event type and outcome. */
-export async function deliveries(appId: string, type: string, outcome: string): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${system().appPort(appId)}/metrics`)).text();
-  const line = text.split("\n").find((l) => l.startsWith("dapr_events_total{") && l.includes(`type="${type}"`) && l.includes(`outcome="${outcome}"`));
-  return line ? Number(line.split(" ").pop()) : 0;
+export function deliveries(appId: string, type: string, outcome: string): Promise<number> {
+  return eventDeliveries(system(), appId, type, outcome);
 }
 
 /** Every order the listing holds, page by page. */

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { expect } from "chai";
 import request from "supertest";
-import { eventually } from "../support/system.ts";
+import { eventDeliveries, eventually } from "../support/system.ts";
 import type { RunningSystem } from "../support/system.ts";
 import { system as runningSystem } from "../support/system-hooks.ts";
 
@@ -51,12 +51,7 @@ describe("order slice through the gateway (real daprd, real Redis)", function ()
       });
   }
 
-  async function deliveries(outcome: string): Promise<number> {
-    const response = await fetch(`http://127.0.0.1:${system.appPort("notification")}/metrics`);
-    const text = await response.text();
-    const line = text.split("\n").find((l) => l.startsWith("dapr_events_total{") && l.includes(`type="order.created"`) && l.includes(`outcome="${outcome}"`));
-    return line ? Number(line.split(" ").pop()) : 0;
-  }
+  const deliveries = (outcome: string) => eventDeliveries(system, "notification", "order.created", outcome);
 
   it("reports every service and sidecar healthy on /health", async function () {
     const response = await request(system.gatewayUrl).get("/health").expect(200);

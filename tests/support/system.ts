@@ -263,6 +263,13 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   }
 }
 
+/** How many events of `type` an app's subscriptions have handled with `outcome` (applied, duplicate…), from its /metrics. */
+export async function eventDeliveries(running: RunningSystem, appId: string, type: string, outcome: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${running.appPort(appId)}/metrics`)).text();
+  const line = text.split("\n").find((l) => l.startsWith("dapr_events_total{") && l.includes(`type="${type}"`) && l.includes(`outcome="${outcome}"`));
+  return line ? Number(line.split(" ").pop()) : 0;
+}
+
 /** Polls `read` until `done` holds for its value; fails with the last value after `timeoutMs`. */
 export async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

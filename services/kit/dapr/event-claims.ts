@@ -9,20 +9,22 @@
  * idempotent by business key (one reservation per order, say).
  */
 import type { CloudEvent } from "./cloudevents.ts";
-import { EtagMismatchError } from "./errors.ts";
+import { acquireLease } from "./lease.ts";
 import type { StateStore } from "./ports.ts";
 
 /** What the marker of an event records. */
 export interface AppliedMarker {
   event_id: string;
   type: string;
+  /** The delivery that claimed it. */
+  holder: string;
   state: "claimed" | "applied";
   /** Epoch ms until which a claim holds (0 once applied). */
   claimed_until: number;
 }
 
 /** The outcome of claiming an event: ours to apply, already applied, or held by another delivery. */
-export type Claim = { outcome: "claimed"; key: string; etag: string; event: CloudEvent } | { outcome: "applied" } | { outcome: "busy" };
+export type Claim = { outcome: "claimed"; key: string; etag: string; event: CloudEvent; holder: string } | { outcome: "applied" } | { outcome: "busy" };
 
 export interface EventClaimOptions {
   /** How long a claim holds before another delivery may take the event over. */
@@ -37,8 +39,8 @@ export function appliedMarkerKey(topic: string, eventId: string): string {
   return `applied:${topic}:${eventId}`;
 }
 
-function markerValue(event: CloudEvent, state: AppliedMarker["state"], claimedUntil: number): AppliedMarker {
-  return { event_id: event.id, type: event.type, state, claimed_until: claimedUntil };
+function markerValue(event: CloudEvent, holder: string, state: AppliedMarker["state"], claimedUntil: number): AppliedMarker {
+  return { event_id: event.id, type: event.type, holder, state, claimed_until: claimedUntil };
 }
 
 /** Claims, completes and releases events through markers in a state store. */
@@ -56,31 +58,19 @@ export class EventClaims {
   /** Claims `event` of `topic` for this delivery. */
   async claim(topic: string, event: CloudEvent): Promise<Claim> {
     const key = appliedMarkerKey(topic, event.id);
-    const claimed = () => markerValue(event, "claimed", this.#options.now() + this.#options.leaseMs);
-    try {
-      await this.#store.save(key, claimed(), { onlyIfAbsent: true, metadata: this.#metadata });
-    } catch (err) {
-      if (!(err instanceof EtagMismatchError)) throw err;
-      const existing = await this.#store.get<AppliedMarker>(key);
-      if (!existing) return { outcome: "busy" };
-      if (existing.value.state === "applied") return { outcome: "applied" };
-      if (existing.value.claimed_until > this.#options.now()) return { outcome: "busy" };
-      // The holder's lease ran out: it died or hangs. Take the event over.
-      try {
-        await this.#store.save(key, claimed(), { etag: existing.etag, metadata: this.#metadata });
-      } catch (takeover) {
-        if (takeover instanceof EtagMismatchError) return { outcome: "busy" };
-        throw takeover;
-      }
-    }
-    // Saves do not return the new ETag; the marker's guarded updates need it.
-    const mine = await this.#store.get<AppliedMarker>(key);
-    return mine ? { outcome: "claimed", key, etag: mine.etag, event } : { outcome: "busy" };
+    const holder = crypto.randomUUID();
+    const now = this.#options.now();
+    const lease = await acquireLease(this.#store, key, markerValue(event, holder, "claimed", now + this.#options.leaseMs), {
+      metadata: this.#metadata,
+      expired: (marker: AppliedMarker) => marker.state === "claimed" && marker.claimed_until <= now,
+    });
+    if (lease.held) return { outcome: "claimed", key, etag: lease.etag, event, holder };
+    return lease.current?.state === "applied" ? { outcome: "applied" } : { outcome: "busy" };
   }
 
   /** Records the claimed event as applied. */
   async complete(claim: Extract<Claim, { outcome: "claimed" }>): Promise<void> {
-    await this.#store.save(claim.key, markerValue(claim.event, "applied", 0), { etag: claim.etag, metadata: this.#metadata });
+    await this.#store.save(claim.key, markerValue(claim.event, claim.holder, "applied", 0), { etag: claim.etag, metadata: this.#metadata });
   }
 
   /** Gives the claim back, so that a redelivery applies the event. */

@@ -10,11 +10,11 @@
  * lock makes losing the race impossible while the lease lasts; the ETags stay
  * on the writes, so on PostgreSQL a lost race aborts the whole transaction.
  *
- * A lock is an insert-only write of `lock:<key>` (atomic on every store) with
- * a lease: a holder that died is taken over once its lease ran out, and the
- * store's TTL removes the lock key if nobody does.
+ * A lock is a lease on `lock:<key>` (lease.ts): a holder that died is taken
+ * over once its lease ran out, and the store's TTL removes the lock key if
+ * nobody does.
  */
-import { EtagMismatchError } from "./errors.ts";
+import { acquireLease } from "./lease.ts";
 import type { StateStore } from "./ports.ts";
 
 /** No lock could be had within the wait: the caller should come back later. */
@@ -83,28 +83,15 @@ export class KeyLocks {
   async #acquire(key: string): Promise<HeldLock> {
     const lockKey = `lock:${key}`;
     const deadline = this.#now() + this.#waitMs;
-    const ttlSeconds = String(Math.ceil(this.#leaseMs / 1000) + 1);
+    const metadata = { ttlInSeconds: String(Math.ceil(this.#leaseMs / 1000) + 1) };
     const holder = crypto.randomUUID();
     for (let attempt = 0; ; attempt++) {
-      const value: LockValue = { holder, held_until: this.#now() + this.#leaseMs };
-      try {
-        await this.#store.save(lockKey, value, { onlyIfAbsent: true, metadata: { ttlInSeconds: ttlSeconds } });
-        const mine = await this.#store.get<LockValue>(lockKey);
-        if (mine?.value.holder === holder) return { key: lockKey, etag: mine.etag };
-      } catch (err) {
-        if (!(err instanceof EtagMismatchError)) throw err;
-        const current = await this.#store.get<LockValue>(lockKey);
-        if (current && current.value.held_until < this.#now()) {
-          // The holder's lease ran out: it died or hangs. Take the lock over.
-          try {
-            await this.#store.save(lockKey, value, { etag: current.etag, metadata: { ttlInSeconds: ttlSeconds } });
-            const mine = await this.#store.get<LockValue>(lockKey);
-            if (mine?.value.holder === holder) return { key: lockKey, etag: mine.etag };
-          } catch (takeover) {
-            if (!(takeover instanceof EtagMismatchError)) throw takeover;
-          }
-        }
-      }
+      const now = this.#now();
+      const lease = await acquireLease<LockValue>(this.#store, lockKey, { holder, held_until: now + this.#leaseMs }, {
+        metadata,
+        expired: (current) => current.held_until < now,
+      });
+      if (lease.held) return { key: lockKey, etag: lease.etag };
       if (this.#now() >= deadline) throw new LockBusyError(key);
       // Back off with jitter, so that waiting writers do not collide again.
       await this.#sleep(Math.min(200, 10 * 2 ** Math.min(attempt, 4)) * (0.5 + Math.random()));

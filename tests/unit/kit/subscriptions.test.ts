@@ -164,7 +164,7 @@ describe("subscription router", () => {
   it("takes over a claim whose lease ran out (its holder died)", async () => {
     let clock = 1_000_000;
     const { store, deliver } = setup(async () => {}, { now: () => clock });
-    await store.save(appliedMarkerKey("things", "e1"), { event_id: "e1", type: "thing.happened", state: "claimed", claimed_until: clock + 500 }, { onlyIfAbsent: true });
+    await store.save(appliedMarkerKey("things", "e1"), { event_id: "e1", type: "thing.happened", holder: "another delivery", state: "claimed", claimed_until: clock + 500 }, { onlyIfAbsent: true });
     expect(await deliver(event("e1"))).to.equal("RETRY");
     clock += 1000;
     expect(await deliver(event("e1"))).to.equal("SUCCESS");
