@@ -7,9 +7,9 @@ import { itemInputSchema, restockSchema, stockItemSchema } from "../inventory/sc
 import type { JsonSchema } from "../kit/validation.ts";
 import { ORDER_STATUSES } from "../order/domain.ts";
 import { newOrderSchema, orderSchema, statusUpdateSchema } from "../order/schemas.ts";
-import { TEMPLATES } from "../notification/domain.ts";
-import { SHIPMENT_STATUSES } from "../tracking/domain.ts";
-import { positionSchema, scanSchema } from "../tracking/schemas.ts";
+import { notificationSchema } from "../notification/schemas.ts";
+import { paymentSchema } from "../payment/schemas.ts";
+import { positionSchema, scanSchema, shipmentSchema, trackingSchema } from "../tracking/schemas.ts";
 
 /** A schema as a component: JSON Schema's $id names it, and the component's name does that here. */
 function component(schema: JsonSchema): JsonSchema {
@@ -50,71 +50,10 @@ export function openApiDocument(): Record<string, unknown> {
     ...Object.fromEntries(Object.entries(REQUEST_SCHEMAS).map(([name, schema]) => [name, component(schema)])),
     Order: component(orderSchema),
     StockItem: component(stockItemSchema),
-    Payment: {
-      type: "object",
-      required: ["id", "order_id", "amount", "currency", "status", "created_at", "updated_at"],
-      properties: {
-        id: { type: "string" },
-        order_id: { type: "string" },
-        amount: { type: "number" },
-        currency: { type: "string" },
-        status: { enum: ["captured", "declined", "refunded", "requires_action", "voided"] },
-        decline_reason: { type: "string" },
-        created_at: { type: "string", format: "date-time" },
-        updated_at: { type: "string", format: "date-time" },
-      },
-    },
-    Shipment: {
-      type: "object",
-      required: ["id", "order_id", "tracking_number", "status", "courier", "origin_address", "destination_address", "events"],
-      properties: {
-        id: { type: "string" },
-        order_id: { type: "string" },
-        tracking_number: { type: "string" },
-        status: { enum: [...SHIPMENT_STATUSES] },
-        courier: { type: "string" },
-        origin_address: { type: "string" },
-        destination_address: { type: "string" },
-        last_location: {
-          type: "object",
-          properties: { lat: { type: "number" }, lon: { type: "number" }, description: { type: "string" }, at: { type: "string" } },
-        },
-        events: {
-          type: "array",
-          items: {
-            type: "object",
-            required: ["status", "at"],
-            properties: { status: { enum: [...SHIPMENT_STATUSES] }, at: { type: "string" }, location: { type: "string" }, note: { type: "string" } },
-          },
-        },
-        estimated_delivery: { type: "string", format: "date-time" },
-      },
-    },
-    Tracking: {
-      type: "object",
-      required: ["tracking_number", "status", "events"],
-      properties: {
-        tracking_number: { type: "string" },
-        status: { enum: [...SHIPMENT_STATUSES] },
-        events: { type: "array", items: { type: "object" } },
-        last_location: { type: "object" },
-        estimated_delivery: { type: "string", format: "date-time" },
-      },
-    },
-    Notification: {
-      type: "object",
-      required: ["id", "order_id", "channel", "recipient", "template", "subject", "status", "sent_at"],
-      properties: {
-        id: { type: "string" },
-        order_id: { type: "string" },
-        channel: { const: "email" },
-        recipient: { type: "string" },
-        template: { enum: [...TEMPLATES] },
-        subject: { type: "string" },
-        status: { const: "sent" },
-        sent_at: { type: "string", format: "date-time" },
-      },
-    },
+    Payment: component(paymentSchema),
+    Shipment: component(shipmentSchema),
+    Tracking: component(trackingSchema),
+    Notification: component(notificationSchema),
     Problem: {
       type: "object",
       required: ["type", "title", "status"],

@@ -98,6 +98,12 @@ export function sentNotification(message: Message, orderId: string, id: string, 
   };
 }
 
+/** A notification as clients see it: without the event that caused it. */
+export function publicNotification(notification: Notification): Omit<Notification, "event_id"> {
+  const { event_id: _event, ...visible } = notification;
+  return visible;
+}
+
 /** What a low-stock alert needs. */
 export interface LowStockFacts {
   sku: string;

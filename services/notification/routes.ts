@@ -1,6 +1,7 @@
 /** The notification log API. */
 import Router from "@koa/router";
 import { validationProblem } from "../kit/errors.ts";
+import { publicNotification } from "./domain.ts";
 import type { NotificationLog } from "./store.ts";
 
 export function notificationRoutes(log: NotificationLog): Router {
@@ -11,7 +12,7 @@ export function notificationRoutes(log: NotificationLog): Router {
       throw validationProblem([{ field: "order_id", message: "is required (one order id)" }]);
     }
     const entries = await log.forOrder(orderId);
-    ctx.body = entries.map(({ event_id: _event, ...visible }) => visible);
+    ctx.body = entries.map(publicNotification);
   });
   return router;
 }

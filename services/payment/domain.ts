@@ -7,7 +7,8 @@
  * reservation expires), and any other token, or none, is captured.
  */
 
-export type ChargeStatus = "captured" | "declined" | "refunded" | "requires_action" | "voided";
+export const CHARGE_STATUSES = ["captured", "declined", "refunded", "requires_action", "voided"] as const;
+export type ChargeStatus = (typeof CHARGE_STATUSES)[number];
 
 export interface Charge {
   id: string;

@@ -1,9 +1,10 @@
 /**
- * JSON Schemas (2020-12) of the tracking API's request bodies: the validator
- * uses them, and the gateway's OpenAPI document is built from them.
+ * JSON Schemas (2020-12) of the tracking API's request bodies, which the
+ * validator uses, and of what it answers, which a unit test holds the domain
+ * to. The gateway's OpenAPI document is built from them.
  */
 import type { JsonSchema } from "../kit/validation.ts";
-import { SCAN_STATUSES } from "./domain.ts";
+import { SCAN_STATUSES, SHIPMENT_STATUSES } from "./domain.ts";
 
 export const scanSchema: JsonSchema = {
   $id: "ShipmentScan",
@@ -26,5 +27,58 @@ export const positionSchema: JsonSchema = {
     lat: { type: "number", minimum: -90, maximum: 90 },
     lon: { type: "number", minimum: -180, maximum: 180 },
     description: { type: "string", minLength: 1, maxLength: 200 },
+  },
+};
+
+const timestamp = { type: "string", format: "date-time" };
+const status = { enum: [...SHIPMENT_STATUSES] };
+
+const shipmentEvent = {
+  type: "object",
+  required: ["status", "at"],
+  additionalProperties: false,
+  properties: { status, at: timestamp, location: { type: "string" }, note: { type: "string" } },
+};
+
+const lastLocation = {
+  type: "object",
+  required: ["lat", "lon", "at"],
+  additionalProperties: false,
+  properties: { lat: { type: "number" }, lon: { type: "number" }, description: { type: "string" }, at: timestamp },
+};
+
+export const shipmentSchema: JsonSchema = {
+  $id: "Shipment",
+  type: "object",
+  required: ["id", "order_id", "tracking_number", "status", "courier", "origin_address", "destination_address", "events", "estimated_delivery", "created_at", "updated_at"],
+  additionalProperties: false,
+  properties: {
+    id: { type: "string" },
+    order_id: { type: "string" },
+    tracking_number: { type: "string" },
+    status,
+    courier: { type: "string" },
+    origin_address: { type: "string" },
+    destination_address: { type: "string" },
+    last_location: lastLocation,
+    events: { type: "array", items: shipmentEvent },
+    estimated_delivery: timestamp,
+    created_at: timestamp,
+    updated_at: timestamp,
+  },
+};
+
+/** What public tracking shows: no customer data. */
+export const trackingSchema: JsonSchema = {
+  $id: "Tracking",
+  type: "object",
+  required: ["tracking_number", "status", "events", "estimated_delivery"],
+  additionalProperties: false,
+  properties: {
+    tracking_number: { type: "string" },
+    status,
+    events: { type: "array", items: shipmentEvent },
+    last_location: lastLocation,
+    estimated_delivery: timestamp,
   },
 };
