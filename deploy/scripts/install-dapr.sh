@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Makes the pinned Dapr runtime (daprd, placement, scheduler) and the dapr CLI
 # available in ~/.dapr/bin, with ~/.dapr/config.yaml and ~/.dapr/components as
-# `dapr init --slim` leaves them. What is installed at the pinned version is
-# used as it is; the rest is built from Go modules (deploy/dapr for the
-# runtime, deploy/dapr-cli for the CLI), which needs only the Go toolchain and
-# the Go module proxy.
+# `dapr init --slim` leaves them. The runtime is built from Go modules
+# (deploy/dapr, with our component set) and reused while those sources are
+# unchanged; a dapr CLI that runs is used as it is, else built (deploy/dapr-cli).
+# Needs only the Go toolchain and the Go module proxy.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 BIN="$DAPR_HOME/bin"
@@ -44,7 +44,7 @@ cli_ready() {
 }
 
 need_go() {
-  have go || die "Go is needed to build Dapr $DAPR_VERSION (no daprd $DAPR_VERSION in $BIN): install Go >= 1.26 (Debian: golang, or go.dev/dl) or run 'dapr init --slim --runtime-version $DAPR_VERSION' where there is internet"
+  have go || die "Go is needed to build Dapr $DAPR_VERSION (this project's daprd, see the README): install Go >= 1.26 (Debian: golang, or go.dev/dl)"
   # dapr's go.mod asks for Go 1.26.6; an older local Go fetches that toolchain
   # through the module proxy.
   export GOTOOLCHAIN="${GOTOOLCHAIN_OVERRIDE:-auto}" GOFLAGS="-buildvcs=false"
@@ -108,7 +108,8 @@ if [ "${1:-}" = test ]; then
   shift
   prepare_build_tree
   cd "$BUILD_DIR"
-  exec go test -mod=readonly "$@" github.com/dapr/dapr/cmd/daprd/components
+  # -trimpath as in the build above, so that the compiled packages are shared.
+  exec go test -mod=readonly -trimpath "$@" github.com/dapr/dapr/cmd/daprd/components
 fi
 
 runtime_ready || build_from_modules

@@ -34,6 +34,7 @@ import (
 func init() {
 	// Pub/sub: one per folder under components/pubsub, plus in-memory for unit runs.
 	pubsubLoader.DefaultRegistry.RegisterComponent(pubsubredis.NewRedisStreams, "redis")
+	// RabbitMQ: Dapr's component with a connection per subscription (rabbitmq.go).
 	pubsubLoader.DefaultRegistry.RegisterComponent(newRabbitMQ, "rabbitmq")
 	pubsubLoader.DefaultRegistry.RegisterComponent(kafka.NewKafka, "kafka")
 	pubsubLoader.DefaultRegistry.RegisterComponent(jetstream.NewJetStream, "jetstream")
