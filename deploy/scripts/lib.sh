@@ -66,6 +66,25 @@ server_setup() {
   if declare -F "$1_setup" >/dev/null; then "$1_setup"; fi
 }
 
+# Starts server $1 in the background, its output in $2; its pid is left in
+# SERVER_PID, so that the caller can stop it (by that pid) however it ends.
+server_start() {
+  ( "$1_run" ) >"$2" 2>&1 &
+  SERVER_PID=$!
+}
+
+# Waits until server $1 (pid $2, output in $3) is ready, at most $4 seconds
+# (30); dies if it exits or does not get ready in time.
+server_wait() {
+  local name="$1" pid="$2" log="$3" limit="${4:-30}"
+  local deadline=$((SECONDS + limit))
+  until "${name}_ready"; do
+    kill -0 "$pid" 2>/dev/null || die "$name exited at start (see $log)"
+    [ "$SECONDS" -lt "$deadline" ] || die "$name did not get ready within ${limit}s (see $log)"
+    sleep 0.2
+  done
+}
+
 # Defines <name>_install, <name>_ready and <name>_run (and optionally
 # <name>_setup) for every server script.
 for server_script in "$ROOT_DIR"/deploy/scripts/servers/*.sh; do

@@ -22,17 +22,12 @@ trap 'exit 130' INT TERM
 
 # Starts server $1 in the background unless it already answers; waits for it.
 ensure_running() {
-  local name="$1" deadline=$((SECONDS + 30))
+  local name="$1"
   if "${name}_ready"; then say "using the $name already running"; server_setup "$name"; return; fi
-  ( "${name}_run" ) >"$ROOT_DIR/.dapr/$name.log" 2>&1 &
-  local pid=$!
-  started+=("$pid")
-  until "${name}_ready"; do
-    kill -0 "$pid" 2>/dev/null || die "$name exited at start (see .dapr/$name.log)"
-    [ "$SECONDS" -lt "$deadline" ] || die "$name did not get ready within 30s (see .dapr/$name.log)"
-    sleep 0.2
-  done
-  say "started $name (pid $pid)"
+  server_start "$name" "$ROOT_DIR/.dapr/$name.log"
+  started+=("$SERVER_PID")
+  server_wait "$name" "$SERVER_PID" ".dapr/$name.log"
+  say "started $name (pid $SERVER_PID)"
   server_setup "$name"
 }
 

@@ -10,19 +10,13 @@ RABBITMQ_DATA_DIR="$(mktemp -d "${TMPDIR:-/tmp}/logistics-rabbitmq-XXXXXX")"
 export RABBITMQ_DATA_DIR
 rabbitmq_install
 
-rabbitmq_run >"$RABBITMQ_DATA_DIR/broker.log" 2>&1 &
-broker=$!
+server_start rabbitmq "$RABBITMQ_DATA_DIR/broker.log"
+broker=$SERVER_PID
 stop_broker() {
   kill -TERM "$broker" 2>/dev/null && wait "$broker" 2>/dev/null
   rm -rf "$RABBITMQ_DATA_DIR"
 }
 trap stop_broker EXIT
-
-for _ in $(seq 1 120); do
-  rabbitmq_ready && break
-  kill -0 "$broker" 2>/dev/null || { cat "$RABBITMQ_DATA_DIR/broker.log" >&2; die "RabbitMQ exited while starting"; }
-  sleep 0.5
-done
-rabbitmq_ready || die "RabbitMQ did not answer on 127.0.0.1:$RABBITMQ_PORT within 60 s"
+server_wait rabbitmq "$broker" "$RABBITMQ_DATA_DIR/broker.log" 60
 
 RABBITMQ_URL="amqp://guest:guest@127.0.0.1:$RABBITMQ_PORT" bash "$ROOT_DIR/deploy/scripts/install-dapr.sh" test -count=1 "$@"

@@ -42,13 +42,9 @@ run_one() {
     failed=1
     # Keep what the system wrote (servers, dapr run, each app and sidecar),
     # for the CI log and for reading later.
-    cp -r .dapr/test-100/logs "$out/$name-logs" 2>/dev/null || true
-    local app
     mkdir -p "$out/$name-logs"
-    for app in services/*/; do
-      app="$(basename "$app")"
-      find "services/$app/.dapr/logs" -newer "$out/$name.start" -type f -exec cp {} "$out/$name-logs/" \; 2>/dev/null || true
-    done
+    cp -r .dapr/test-100/logs/. "$out/$name-logs/" 2>/dev/null || true
+    find services/*/.dapr/logs -type f -newer "$out/$name.start" -exec cp {} "$out/$name-logs/" \; 2>/dev/null || true
   fi
   local took=$((SECONDS - start))
   local passing failing

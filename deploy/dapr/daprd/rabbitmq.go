@@ -31,8 +31,7 @@ import (
 // instance that never consumes. The component's settings and behaviour are
 // otherwise unchanged; it costs one connection per subscription.
 type rabbitMQ struct {
-	logger   logger.Logger
-	newInner func(logger.Logger) pubsub.PubSub
+	logger logger.Logger
 
 	lock        sync.Mutex
 	metadata    pubsub.Metadata
@@ -42,15 +41,11 @@ type rabbitMQ struct {
 }
 
 func newRabbitMQ(log logger.Logger) pubsub.PubSub {
-	return newSeparatedRabbitMQ(log, rabbitmq.NewRabbitMQ)
-}
-
-func newSeparatedRabbitMQ(log logger.Logger, newInner func(logger.Logger) pubsub.PubSub) *rabbitMQ {
-	return &rabbitMQ{logger: log, newInner: newInner, subscribers: map[pubsub.PubSub]struct{}{}}
+	return &rabbitMQ{logger: log, subscribers: map[pubsub.PubSub]struct{}{}}
 }
 
 func (r *rabbitMQ) Init(ctx context.Context, md pubsub.Metadata) error {
-	publisher := r.newInner(r.logger)
+	publisher := rabbitmq.NewRabbitMQ(r.logger)
 	if err := publisher.Init(ctx, md); err != nil {
 		return err
 	}
@@ -62,7 +57,7 @@ func (r *rabbitMQ) Init(ctx context.Context, md pubsub.Metadata) error {
 }
 
 func (r *rabbitMQ) Features() []pubsub.Feature {
-	return r.newInner(r.logger).Features()
+	return rabbitmq.NewRabbitMQ(r.logger).Features()
 }
 
 func (r *rabbitMQ) Publish(ctx context.Context, req *pubsub.PublishRequest) error {
@@ -86,7 +81,7 @@ func (r *rabbitMQ) Subscribe(ctx context.Context, req pubsub.SubscribeRequest, h
 	md := r.metadata
 	r.lock.Unlock()
 
-	subscriber := r.newInner(r.logger)
+	subscriber := rabbitmq.NewRabbitMQ(r.logger)
 	if err := subscriber.Init(ctx, md); err != nil {
 		return err
 	}
