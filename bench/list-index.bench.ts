@@ -8,8 +8,8 @@
  *   npm run bench:listing [-- sizes...]     (default: 10000 100000 1000000)
  */
 import process from "node:process";
-import { KeyLocks } from "../services/kit/dapr/locks.ts";
-import { ListIndex } from "../services/kit/list-index.ts";
+import { KeyLocks } from "../services/kit/coordination/locks.ts";
+import { ListIndex } from "../services/kit/coordination/list-index.ts";
 import { FakeStateStore } from "../tests/support/fakes.ts";
 
 /** The fake store, counting reads and the bytes they return. */

@@ -3,7 +3,7 @@
  * agree with it (a unit test checks); provisioning reads it where a broker
  * needs its topics made beforehand (NATS JetStream's streams).
  */
-import { deadLetterTopic } from "../kit/dapr/subscriptions.ts";
+import { deadLetterTopic } from "../kit/events/handlers.ts";
 import { Topics } from "./events.ts";
 
 export interface AppTopics {

@@ -1,8 +1,8 @@
 /** The gateway's app, built from its dependencies (real or fake). */
 import type Koa from "koa";
-import { createApp } from "../kit/app.ts";
-import type { ReadinessCheck } from "../kit/app.ts";
-import type { ServiceInvoker, SidecarHealth } from "../kit/dapr/ports.ts";
+import { createApp } from "../kit/http/app.ts";
+import type { ReadinessCheck } from "../kit/http/app.ts";
+import type { ServiceInvoker, SidecarHealth } from "../kit/ports/ports.ts";
 import type { Logger } from "../kit/logger.ts";
 import type { HttpMetrics } from "../kit/metrics.ts";
 import type { Upstreams } from "./config.ts";

@@ -1,5 +1,5 @@
 /** The problem types the gateway answers with, besides the kit's. */
-import type { ProblemType } from "../kit/errors.ts";
+import type { ProblemType } from "../kit/http/problems.ts";
 
 export const GatewayProblems = {
   upstreamUnavailable: { type: "upstream-unavailable", title: "A service is unavailable", status: 503 },

@@ -6,10 +6,10 @@
  */
 import { Buffer } from "node:buffer";
 import type { Context } from "koa";
-import { requestLog } from "../kit/app.ts";
-import { DaprTimeoutError, DaprUnavailableError } from "../kit/dapr/errors.ts";
-import type { ServiceInvoker } from "../kit/dapr/ports.ts";
-import { HttpProblem } from "../kit/errors.ts";
+import { requestLog } from "../kit/http/app.ts";
+import { DaprTimeoutError, DaprUnavailableError } from "../kit/ports/errors.ts";
+import type { ServiceInvoker } from "../kit/ports/ports.ts";
+import { HttpProblem } from "../kit/http/problems.ts";
 import type { Upstreams } from "./config.ts";
 import { GatewayProblems } from "./errors.ts";
 

@@ -3,7 +3,7 @@
  * sidecar, and each service reached through service invocation (which also
  * proves that service's sidecar answers).
  */
-import type { ServiceInvoker, SidecarHealth } from "../kit/dapr/ports.ts";
+import type { ServiceInvoker, SidecarHealth } from "../kit/ports/ports.ts";
 
 export interface ComponentHealth {
   status: "ok" | "down";

@@ -3,13 +3,13 @@
  * from the very JSON Schemas the services validate requests with, so the
  * description cannot drift from what is enforced.
  */
-import { itemInputSchema, restockSchema, stockItemSchema } from "../inventory/schemas.ts";
+import { itemInputSchema, restockSchema, stockItemSchema } from "../contracts/api/inventory.ts";
 import type { JsonSchema } from "../kit/validation.ts";
-import { ORDER_STATUSES } from "../order/domain.ts";
-import { newOrderSchema, orderSchema, statusUpdateSchema } from "../order/schemas.ts";
-import { notificationSchema } from "../notification/schemas.ts";
-import { paymentSchema } from "../payment/schemas.ts";
-import { positionSchema, scanSchema, shipmentSchema, trackingSchema } from "../tracking/schemas.ts";
+import { ORDER_STATUSES } from "../contracts/api/orders.ts";
+import { newOrderSchema, orderSchema, statusUpdateSchema } from "../contracts/api/orders.ts";
+import { notificationSchema } from "../contracts/api/notifications.ts";
+import { paymentSchema } from "../contracts/api/payments.ts";
+import { positionSchema, scanSchema, shipmentSchema, trackingSchema } from "../contracts/api/shipments.ts";
 
 /** A schema as a component: JSON Schema's $id names it, and the component's name does that here. */
 function component(schema: JsonSchema): JsonSchema {

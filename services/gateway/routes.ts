@@ -1,7 +1,7 @@
 /** The public API: /api/v1/<resource>/... forwarded to the owning service, and /health. */
 import Router from "@koa/router";
-import type { ServiceInvoker, SidecarHealth } from "../kit/dapr/ports.ts";
-import { HttpProblem, KitProblems } from "../kit/errors.ts";
+import type { ServiceInvoker, SidecarHealth } from "../kit/ports/ports.ts";
+import { HttpProblem, KitProblems } from "../kit/http/problems.ts";
 import type { Upstreams } from "./config.ts";
 import { forward, resourceOwners } from "./forward.ts";
 import { systemHealth } from "./health.ts";

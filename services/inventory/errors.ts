@@ -1,5 +1,5 @@
 /** The problem types the inventory service answers with, besides the kit's. */
-import type { ProblemType } from "../kit/errors.ts";
+import type { ProblemType } from "../kit/http/problems.ts";
 
 export const InventoryProblems = {
   itemNotFound: { type: "item-not-found", title: "Item not found", status: 404 },

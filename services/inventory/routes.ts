@@ -1,12 +1,12 @@
 /** The inventory API: items, their stock and restocking. */
 import Router from "@koa/router";
-import { HttpProblem, validationProblem } from "../kit/errors.ts";
-import { readPaging } from "../kit/paging.ts";
+import { HttpProblem, validationProblem } from "../kit/http/problems.ts";
+import { readPaging } from "../kit/http/paging.ts";
 import { validator } from "../kit/validation.ts";
 import type { ItemInput } from "./domain.ts";
 import { publicItem, StockRuleError } from "./domain.ts";
 import { InventoryProblems } from "./errors.ts";
-import { itemInputSchema, restockSchema, SKU_PATTERN } from "./schemas.ts";
+import { itemInputSchema, restockSchema, SKU_PATTERN } from "../contracts/api/inventory.ts";
 import type { Inventory } from "./store.ts";
 
 const validateItem = validator<ItemInput>(itemInputSchema);

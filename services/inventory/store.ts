@@ -3,9 +3,9 @@
  * is made holding the locks of the keys it touches (locks.ts says why) and
  * committed with its events in one outbox transaction.
  */
-import type { KeyLocks } from "../kit/dapr/locks.ts";
-import type { OutboxEvent, OutboxStore, StateEntry, StateOperation } from "../kit/dapr/ports.ts";
-import { ListIndex } from "../kit/list-index.ts";
+import type { KeyLocks } from "../kit/coordination/locks.ts";
+import type { OutboxEvent, OutboxStore, StateEntry, StateOperation } from "../kit/ports/ports.ts";
+import { ListIndex } from "../kit/coordination/list-index.ts";
 import type { ItemInput, ReleaseReason, RequestedLine, Reservation, StockItem } from "./domain.ts";
 import {
   cancelledBeforeReservation,

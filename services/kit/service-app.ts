@@ -5,12 +5,13 @@
  */
 import type Router from "@koa/router";
 import type Koa from "koa";
-import { createApp } from "./app.ts";
-import type { AppOptions } from "./app.ts";
-import type { KeyLocks } from "./dapr/locks.ts";
-import type { StateStore } from "./dapr/ports.ts";
-import { subscriptionRouter } from "./dapr/subscriptions.ts";
-import type { SubscriptionSpec } from "./dapr/subscriptions.ts";
+import { createApp } from "./http/app.ts";
+import type { AppOptions } from "./http/app.ts";
+import type { KeyLocks } from "./coordination/locks.ts";
+import type { StateStore } from "./ports/ports.ts";
+import { deadLetterRouter } from "./events/dead-letters.ts";
+import type { SubscriptionSpec } from "./events/handlers.ts";
+import { subscriptionRouter } from "./events/subscriptions.ts";
 
 /** What every service's buildApp takes besides its own ports. */
 export interface ServiceDeps extends AppOptions {
@@ -37,6 +38,14 @@ export function createServiceApp(options: ServiceAppOptions): Koa {
     registry: options.metrics.registry,
   });
   app.use(subscriptions.routes());
+  const deadLetters = deadLetterRouter(options.subscriptions ?? [], {
+    appId: options.appId,
+    store: options.store,
+    locks: options.locks,
+    logger: options.logger,
+    registry: options.metrics.registry,
+  });
+  app.use(deadLetters.routes());
   for (const router of options.routers ?? []) app.use(router.routes());
   return app;
 }

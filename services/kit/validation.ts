@@ -7,8 +7,8 @@
 import { Ajv2020 } from "ajv/dist/2020.js";
 import type { ErrorObject } from "ajv";
 import addFormats from "ajv-formats";
-import type { FieldError } from "./errors.ts";
-import { validationProblem } from "./errors.ts";
+import type { FieldError } from "./http/problems.ts";
+import { validationProblem } from "./http/problems.ts";
 
 export type JsonSchema = Record<string, unknown>;
 

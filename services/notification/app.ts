@@ -1,7 +1,7 @@
 /** The notification service's app, built from its dependencies (real or fake). */
 import type Koa from "koa";
-import { KeyLocks } from "../kit/dapr/locks.ts";
-import type { OutboxStore, OutputBinding } from "../kit/dapr/ports.ts";
+import { KeyLocks } from "../kit/coordination/locks.ts";
+import type { OutboxStore, OutputBinding } from "../kit/ports/ports.ts";
 import { createServiceApp } from "../kit/service-app.ts";
 import type { ServiceDeps } from "../kit/service-app.ts";
 import { notificationSubscriptions } from "./events.ts";

@@ -3,6 +3,7 @@
  * no Dapr, no Koa.
  */
 
+import type { Template } from "../contracts/api/notifications.ts";
 export interface Notification {
   id: string;
   order_id: string;
@@ -16,8 +17,6 @@ export interface Notification {
   event_id: string;
 }
 
-export const TEMPLATES = ["order_received", "order_confirmed", "order_shipped", "order_delivered", "order_cancelled", "order_failed"] as const;
-export type Template = (typeof TEMPLATES)[number];
 
 /** What a message needs to know about its order. */
 export interface OrderFacts {

@@ -1,6 +1,6 @@
 /** The notification log API. */
 import Router from "@koa/router";
-import { validationProblem } from "../kit/errors.ts";
+import { validationProblem } from "../kit/http/problems.ts";
 import { publicNotification } from "./domain.ts";
 import type { NotificationLog } from "./store.ts";
 

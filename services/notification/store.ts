@@ -5,8 +5,8 @@
  * after; a failure between the two sends it again on redelivery, so email is
  * at least once.
  */
-import type { KeyLocks } from "../kit/dapr/locks.ts";
-import type { OutboxStore } from "../kit/dapr/ports.ts";
+import type { KeyLocks } from "../kit/coordination/locks.ts";
+import type { OutboxStore } from "../kit/ports/ports.ts";
 import type { Message, Notification } from "./domain.ts";
 
 export interface OrderNotifications {

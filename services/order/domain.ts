@@ -1,13 +1,10 @@
 /**
  * The order aggregate and its status machine. Pure: no I/O, no Dapr, no Koa.
  */
+import { FAILURE_REASONS, ORDER_STATUSES } from "../contracts/api/orders.ts";
+import type { FailureReason, OrderStatus } from "../contracts/api/orders.ts";
 import type { OrderCreatedData, PaymentInstructionData } from "../contracts/events.ts";
 
-export const ORDER_STATUSES = ["pending", "processing", "confirmed", "shipped", "delivered", "cancelled", "failed"] as const;
-export type OrderStatus = (typeof ORDER_STATUSES)[number];
-
-export const FAILURE_REASONS = ["out_of_stock", "unknown_sku", "payment_declined", "reservation_expired"] as const;
-export type FailureReason = (typeof FAILURE_REASONS)[number];
 
 /** Which status may follow which; terminal statuses have none. */
 export const TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {

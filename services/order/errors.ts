@@ -1,5 +1,5 @@
 /** The problem types the order service answers with, besides the kit's. */
-import type { ProblemType } from "../kit/errors.ts";
+import type { ProblemType } from "../kit/http/problems.ts";
 
 export const OrderProblems = {
   orderNotFound: { type: "order-not-found", title: "Order not found", status: 404 },

@@ -1,14 +1,16 @@
 /** The order API: create, read, list, change the status of and cancel orders. */
 import Router from "@koa/router";
 import type { Context } from "koa";
-import { requestLog } from "../kit/app.ts";
-import { HttpProblem } from "../kit/errors.ts";
-import { readPaging } from "../kit/paging.ts";
+import { requestLog } from "../kit/http/app.ts";
+import { HttpProblem } from "../kit/http/problems.ts";
+import { readPaging } from "../kit/http/paging.ts";
 import { validator } from "../kit/validation.ts";
-import type { Decision, NewOrder, OrderStatus, StoredOrder } from "./domain.ts";
-import { cancelOrder, createOrder, IllegalTransitionError, operatorTransition, ORDER_STATUSES, publicOrder, replayOutcome } from "./domain.ts";
+import type { OrderStatus } from "../contracts/api/orders.ts";
+import { ORDER_STATUSES } from "../contracts/api/orders.ts";
+import type { Decision, NewOrder, StoredOrder } from "./domain.ts";
+import { cancelOrder, createOrder, IllegalTransitionError, operatorTransition, publicOrder, replayOutcome } from "./domain.ts";
 import { OrderProblems } from "./errors.ts";
-import { newOrderSchema, statusUpdateSchema } from "./schemas.ts";
+import { newOrderSchema, statusUpdateSchema } from "../contracts/api/orders.ts";
 import type { ShipmentCanceller } from "./shipments.ts";
 import type { OrderStore } from "./store.ts";
 

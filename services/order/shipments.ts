@@ -3,8 +3,8 @@
  * tracking service. A cancellation asks before it commits, so that a parcel
  * picked up a moment ago is never left travelling for a cancelled order.
  */
-import { DaprTimeoutError, DaprUnavailableError } from "../kit/dapr/errors.ts";
-import type { ServiceInvoker } from "../kit/dapr/ports.ts";
+import { DaprTimeoutError, DaprUnavailableError } from "../kit/ports/errors.ts";
+import type { ServiceInvoker } from "../kit/ports/ports.ts";
 
 export interface ShipmentCanceller {
   /** "cancelled" (or there was none, and now never will be), or "too-late" once picked up. */

@@ -4,11 +4,12 @@
  * outbox transaction. Listing goes through two list indexes (all orders, and
  * orders by status) that the service keeps from its own events.
  */
-import type { KeyLocks } from "../kit/dapr/locks.ts";
-import { EtagMismatchError } from "../kit/dapr/errors.ts";
-import type { OutboxEvent, OutboxStore } from "../kit/dapr/ports.ts";
-import { ListIndex } from "../kit/list-index.ts";
-import type { Decision, OrderCreated, OrderStatus, StoredOrder } from "./domain.ts";
+import type { KeyLocks } from "../kit/coordination/locks.ts";
+import { EtagMismatchError } from "../kit/ports/errors.ts";
+import type { OutboxEvent, OutboxStore } from "../kit/ports/ports.ts";
+import { ListIndex } from "../kit/coordination/list-index.ts";
+import type { OrderStatus } from "../contracts/api/orders.ts";
+import type { Decision, OrderCreated, StoredOrder } from "./domain.ts";
 
 /** How long an Idempotency-Key is remembered (24 hours, as clients expect). */
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;

@@ -7,9 +7,8 @@
  * reservation expires), and any other token, or none, is captured.
  */
 
-export const CHARGE_STATUSES = ["captured", "declined", "refunded", "requires_action", "voided"] as const;
-export type ChargeStatus = (typeof CHARGE_STATUSES)[number];
 
+import type { ChargeStatus } from "../contracts/api/payments.ts";
 export interface Charge {
   id: string;
   order_id: string;

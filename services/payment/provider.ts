@@ -3,7 +3,7 @@
  * from the environment) the first time a charge needs them. Without them no
  * charge is made: the event is delivered again until the secret is there.
  */
-import type { SecretReader } from "../kit/dapr/ports.ts";
+import type { SecretReader } from "../kit/ports/ports.ts";
 
 export class ProviderCredentials {
   readonly #secrets: SecretReader;

@@ -1,6 +1,6 @@
 /** The payments API: the charges of an order. */
 import Router from "@koa/router";
-import { validationProblem } from "../kit/errors.ts";
+import { validationProblem } from "../kit/http/problems.ts";
 import { publicCharge } from "./domain.ts";
 import type { Payments } from "./store.ts";
 

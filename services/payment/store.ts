@@ -3,8 +3,8 @@
  * under the order's charge lock and committed with its event (outbox).
  */
 import type { PaymentOutcomeData } from "../contracts/events.ts";
-import type { KeyLocks } from "../kit/dapr/locks.ts";
-import type { OutboxStore, StateEntry } from "../kit/dapr/ports.ts";
+import type { KeyLocks } from "../kit/coordination/locks.ts";
+import type { OutboxStore, StateEntry } from "../kit/ports/ports.ts";
 import type { Charge } from "./domain.ts";
 import { chargeOrder, settleEndedOrder } from "./domain.ts";
 

@@ -3,22 +3,9 @@
  * Pure: no I/O, no Dapr, no Koa.
  */
 
-export const SHIPMENT_STATUSES = [
-  "created",
-  "picked_up",
-  "in_transit",
-  "out_for_delivery",
-  "delivered",
-  "delivery_failed",
-  "cancelled",
-] as const;
-export type ShipmentStatus = (typeof SHIPMENT_STATUSES)[number];
-
-/** What a courier can scan. */
-export const SCAN_STATUSES = ["picked_up", "in_transit", "out_for_delivery", "delivered", "delivery_failed"] as const;
-export type ScanStatus = (typeof SCAN_STATUSES)[number];
 
 /** Which status may follow which; hub scans repeat in_transit, failed deliveries go out again. */
+import type { ScanStatus, ShipmentStatus } from "../contracts/api/shipments.ts";
 export const SHIPMENT_TRANSITIONS: Readonly<Record<ShipmentStatus, readonly ShipmentStatus[]>> = {
   created: ["picked_up", "cancelled"],
   picked_up: ["in_transit", "out_for_delivery"],

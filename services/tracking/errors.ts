@@ -1,5 +1,5 @@
 /** The problem types the tracking service answers with, besides the kit's. */
-import type { ProblemType } from "../kit/errors.ts";
+import type { ProblemType } from "../kit/http/problems.ts";
 
 export const TrackingProblems = {
   shipmentNotFound: { type: "shipment-not-found", title: "Shipment not found", status: 404 },

@@ -3,12 +3,13 @@
  * number, and the internal call through which order cancels a shipment.
  */
 import Router from "@koa/router";
-import { HttpProblem, validationProblem } from "../kit/errors.ts";
+import { HttpProblem, validationProblem } from "../kit/http/problems.ts";
 import { validator } from "../kit/validation.ts";
-import type { Position, ScanStatus } from "./domain.ts";
+import type { ScanStatus } from "../contracts/api/shipments.ts";
+import type { Position } from "./domain.ts";
 import { IllegalShipmentTransition, publicTracking } from "./domain.ts";
 import { TrackingProblems } from "./errors.ts";
-import { positionSchema, scanSchema } from "./schemas.ts";
+import { positionSchema, scanSchema } from "../contracts/api/shipments.ts";
 import type { Shipments } from "./store.ts";
 
 const validateScan = validator<{ status: ScanStatus; location?: string; note?: string }>(scanSchema);

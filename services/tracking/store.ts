@@ -7,9 +7,10 @@
  * then a shipment) so that writers never wait on each other in a circle.
  */
 import type { ShipmentCreatedData, ShipmentStatusChangedData } from "../contracts/events.ts";
-import type { KeyLocks } from "../kit/dapr/locks.ts";
-import type { OutboxEvent, OutboxStore, StateEntry } from "../kit/dapr/ports.ts";
-import type { Position, ScanStatus, Shipment } from "./domain.ts";
+import type { KeyLocks } from "../kit/coordination/locks.ts";
+import type { OutboxEvent, OutboxStore, StateEntry } from "../kit/ports/ports.ts";
+import type { ScanStatus } from "../contracts/api/shipments.ts";
+import type { Position, Shipment } from "./domain.ts";
 import { cancelShipment, createShipment, isActive, leastLoadedCourier, moveShipment, scanShipment, trackingNumberFrom } from "./domain.ts";
 
 export const shipmentKey = (id: string) => `shipment:${id}`;

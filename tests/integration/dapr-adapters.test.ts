@@ -5,7 +5,7 @@
  */
 import { expect } from "chai";
 import { connectSidecar } from "../../services/kit/dapr/adapters.ts";
-import { DaprError, DaprUnavailableError, EtagMismatchError } from "../../services/kit/dapr/errors.ts";
+import { DaprError, DaprUnavailableError, EtagMismatchError } from "../../services/kit/ports/errors.ts";
 import { system } from "../support/system-hooks.ts";
 
 describe("Dapr adapters against a real sidecar", function () {

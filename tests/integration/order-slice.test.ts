@@ -12,6 +12,7 @@ import request from "supertest";
 import { eventDeliveries, eventually } from "../support/system.ts";
 import type { RunningSystem } from "../support/system.ts";
 import { system as runningSystem } from "../support/system-hooks.ts";
+import { orderCreatedData } from "../support/events.ts";
 
 const order = {
   customer_name: "Ada Lovelace",
@@ -119,7 +120,11 @@ describe("order slice through the gateway (real daprd, real Redis)", function ()
       datacontenttype: "application/json",
       topic: "orders",
       pubsubname: "pubsub",
-      data: { order_id: orderId, customer_name: "Grace Hopper", customer_email: "grace@example.com", items: [{ sku: "SKU-NEVER-STOCKED", item_name: "Nothing", quantity: 1 }] },
+      data: orderCreatedData(orderId, {
+        customer_name: "Grace Hopper",
+        customer_email: "grace@example.com",
+        items: [{ sku: "SKU-NEVER-STOCKED", item_name: "Nothing", quantity: 1 }],
+      }),
     };
     const applied = await deliveries("applied");
     const duplicates = await deliveries("duplicate");

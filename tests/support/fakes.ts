@@ -5,7 +5,7 @@
 import { inject } from "light-my-request";
 import type { InjectOptions, Response } from "light-my-request";
 import type Koa from "koa";
-import { DaprTimeoutError, EtagMismatchError } from "../../services/kit/dapr/errors.ts";
+import { DaprTimeoutError, EtagMismatchError } from "../../services/kit/ports/errors.ts";
 import type {
   EventPublisher,
   InvokeRequest,
@@ -17,7 +17,7 @@ import type {
   SidecarHealth,
   StateEntry,
   StateOperation,
-} from "../../services/kit/dapr/ports.ts";
+} from "../../services/kit/ports/ports.ts";
 import { applySingle, outboxOperations } from "../../services/kit/dapr/state.ts";
 import { createLogger } from "../../services/kit/logger.ts";
 import type { Logger } from "../../services/kit/logger.ts";

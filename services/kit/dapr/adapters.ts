@@ -4,7 +4,7 @@
  * Service invocation goes through fetch, because its callers need the
  * target's status, headers and body as they are.
  */
-import { DaprError, DaprTimeoutError } from "./errors.ts";
+import { DaprError, DaprTimeoutError } from "../ports/errors.ts";
 import { DaprHttp } from "./http.ts";
 import type { SidecarAddress } from "./http.ts";
 import type {
@@ -16,7 +16,7 @@ import type {
   SecretReader,
   ServiceInvoker,
   SidecarHealth,
-} from "./ports.ts";
+} from "../ports/ports.ts";
 import { DaprStateStore } from "./state.ts";
 
 export { toDaprError } from "./http.ts";

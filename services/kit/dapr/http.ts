@@ -7,7 +7,7 @@
  */
 import { CommunicationProtocolEnum, HTTPClient, LogLevel } from "@dapr/dapr";
 import { traceHeaders } from "../trace-context.ts";
-import { DaprError, DaprTimeoutError, DaprUnavailableError, EtagInvalidError, EtagMismatchError } from "./errors.ts";
+import { DaprError, DaprTimeoutError, DaprUnavailableError, EtagInvalidError, EtagMismatchError } from "../ports/errors.ts";
 
 export interface SidecarAddress {
   daprHost: string;

@@ -4,9 +4,9 @@
  * insert-only writes, transactions, and transactions that publish an event
  * through the component's outbox.
  */
-import { DaprError, EtagMismatchError } from "./errors.ts";
+import { DaprError, EtagMismatchError } from "../ports/errors.ts";
 import type { DaprHttp } from "./http.ts";
-import type { OutboxEvent, OutboxStore, SaveOptions, StateEntry, StateOperation, StateStore } from "./ports.ts";
+import type { OutboxEvent, OutboxStore, SaveOptions, StateEntry, StateOperation, StateStore } from "../ports/ports.ts";
 
 function toRequestOperation(op: StateOperation): Record<string, unknown> {
   if (op.operation === "delete") {

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { buildApp } from "../../../services/gateway/app.ts";
-import { DaprUnavailableError } from "../../../services/kit/dapr/errors.ts";
-import type { InvokeResponse } from "../../../services/kit/dapr/ports.ts";
+import { DaprUnavailableError } from "../../../services/kit/ports/errors.ts";
+import type { InvokeResponse } from "../../../services/kit/ports/ports.ts";
 import { appBasics, call, FakeInvoker, FakeSidecar, jsonResponse } from "../../support/fakes.ts";
 
 const upstreams = { order: "order", inventory: "inventory", payment: "payment", tracking: "tracking", notification: "notification" };

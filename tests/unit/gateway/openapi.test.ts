@@ -1,15 +1,15 @@
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { expect } from "chai";
-import { itemInputSchema, restockSchema } from "../../../services/inventory/schemas.ts";
-import { newOrderSchema, statusUpdateSchema } from "../../../services/order/schemas.ts";
-import { positionSchema, scanSchema, shipmentSchema, trackingSchema } from "../../../services/tracking/schemas.ts";
+import { itemInputSchema, restockSchema } from "../../../services/contracts/api/inventory.ts";
+import { newOrderSchema, statusUpdateSchema } from "../../../services/contracts/api/orders.ts";
+import { positionSchema, scanSchema, shipmentSchema, trackingSchema } from "../../../services/contracts/api/shipments.ts";
 import { openApiDocument, REQUEST_SCHEMAS } from "../../../services/gateway/openapi.ts";
 import { schemaCheck } from "../../../services/kit/validation.ts";
 import { compose, publicNotification, sentNotification } from "../../../services/notification/domain.ts";
-import { notificationSchema } from "../../../services/notification/schemas.ts";
+import { notificationSchema } from "../../../services/contracts/api/notifications.ts";
 import { chargeOrder, publicCharge, settleEndedOrder } from "../../../services/payment/domain.ts";
 import type { Charge, Settlement } from "../../../services/payment/domain.ts";
-import { paymentSchema } from "../../../services/payment/schemas.ts";
+import { paymentSchema } from "../../../services/contracts/api/payments.ts";
 import { cancelShipment, createShipment, moveShipment, publicTracking, scanShipment } from "../../../services/tracking/domain.ts";
 
 type Operation = { requestBody?: { content: Record<string, { schema: { $ref: string } }> } };

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { toDaprError } from "../../../services/kit/dapr/adapters.ts";
-import { DaprError, DaprUnavailableError, EtagInvalidError, EtagMismatchError } from "../../../services/kit/dapr/errors.ts";
+import { DaprError, DaprUnavailableError, EtagInvalidError, EtagMismatchError } from "../../../services/kit/ports/errors.ts";
 
 /** What the SDK's HTTP client throws for a non-2xx answer of the sidecar. */
 function sdkError(status: number, body: unknown): Error {

@@ -1,8 +1,8 @@
 import Router from "@koa/router";
 import { expect } from "chai";
-import { createApp } from "../../../services/kit/app.ts";
-import type { AppOptions } from "../../../services/kit/app.ts";
-import { HttpProblem, KitProblems } from "../../../services/kit/errors.ts";
+import { createApp } from "../../../services/kit/http/app.ts";
+import type { AppOptions } from "../../../services/kit/http/app.ts";
+import { HttpProblem, KitProblems } from "../../../services/kit/http/problems.ts";
 import { appBasics, call } from "../../support/fakes.ts";
 
 function buildTestApp(extra: Partial<AppOptions> = {}) {

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { MalformedEventError, parseCloudEvent } from "../../../services/kit/dapr/cloudevents.ts";
+import { MalformedEventError, parseCloudEvent } from "../../../services/kit/events/cloudevents.ts";
 
 describe("CloudEvent parsing", () => {
   it("reads the envelope and keeps Dapr's extensions", () => {

@@ -1,6 +1,6 @@
 import { expect } from "chai";
-import { KeyLocks } from "../../../services/kit/dapr/locks.ts";
-import { ListIndex } from "../../../services/kit/list-index.ts";
+import { KeyLocks } from "../../../services/kit/coordination/locks.ts";
+import { ListIndex } from "../../../services/kit/coordination/list-index.ts";
 import { FakeStateStore } from "../../support/fakes.ts";
 
 function setup(blockSize = 3) {

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { KeyLocks, LockBusyError } from "../../../services/kit/dapr/locks.ts";
+import { KeyLocks, LockBusyError } from "../../../services/kit/coordination/locks.ts";
 import { FakeStateStore } from "../../support/fakes.ts";
 
 const tick = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

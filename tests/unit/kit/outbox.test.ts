@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import type { OutboxEvent, StateOperation } from "../../../services/kit/dapr/ports.ts";
+import type { OutboxEvent, StateOperation } from "../../../services/kit/ports/ports.ts";
 import { EVENT_RECORD_TTL_SECONDS, outboxOperations } from "../../../services/kit/dapr/state.ts";
 
 function upsert(key: string, value: unknown = { key }, extra: Partial<Extract<StateOperation, { operation: "upsert" }>> = {}): StateOperation {

@@ -1,13 +1,15 @@
 import { expect } from "chai";
 import type Koa from "koa";
-import { createApp } from "../../../services/kit/app.ts";
-import type { CloudEvent } from "../../../services/kit/dapr/cloudevents.ts";
-import { DaprError } from "../../../services/kit/dapr/errors.ts";
-import { appliedMarkerKey } from "../../../services/kit/dapr/event-claims.ts";
-import type { AppliedMarker } from "../../../services/kit/dapr/event-claims.ts";
-import { KeyLocks, LockBusyError } from "../../../services/kit/dapr/locks.ts";
-import { NotYetApplicableError, PoisonEventError, subscriptionRouter } from "../../../services/kit/dapr/subscriptions.ts";
-import type { EventHandler } from "../../../services/kit/dapr/subscriptions.ts";
+import { createApp } from "../../../services/kit/http/app.ts";
+import type { CloudEvent } from "../../../services/kit/events/cloudevents.ts";
+import { DaprError } from "../../../services/kit/ports/errors.ts";
+import { appliedMarkerKey } from "../../../services/kit/coordination/event-claims.ts";
+import type { AppliedMarker } from "../../../services/kit/coordination/event-claims.ts";
+import { KeyLocks, LockBusyError } from "../../../services/kit/coordination/locks.ts";
+import { NotYetApplicableError, PoisonEventError } from "../../../services/kit/failures.ts";
+import { deadLetterRouter } from "../../../services/kit/events/dead-letters.ts";
+import type { EventHandler } from "../../../services/kit/events/handlers.ts";
+import { subscriptionRouter } from "../../../services/kit/events/subscriptions.ts";
 import { appBasics, call, FakeStateStore } from "../../support/fakes.ts";
 
 function event(id: string, type = "thing.happened", data: unknown = { n: 1 }): CloudEvent {
@@ -18,17 +20,10 @@ function setup(handler: EventHandler, options: { now?: () => number } = {}) {
   const basics = appBasics("sub-test");
   const store = new FakeStateStore();
   const app: Koa = createApp(basics);
-  const router = subscriptionRouter([{ topic: "things", handlers: { "thing.happened": handler } }], {
-    appId: "sub-test",
-    pubsubName: "pubsub",
-    store,
-    locks: new KeyLocks(store, { waitMs: 50 }),
-    logger: basics.logger,
-    registry: basics.metrics.registry,
-    claimLeaseMs: 1000,
-    ...options,
-  });
-  app.use(router.routes());
+  const specs = [{ topic: "things", handlers: { "thing.happened": handler } }];
+  const shared = { appId: "sub-test", store, locks: new KeyLocks(store, { waitMs: 50 }), logger: basics.logger, registry: basics.metrics.registry, ...options };
+  app.use(subscriptionRouter(specs, { ...shared, pubsubName: "pubsub", claimLeaseMs: 1000 }).routes());
+  app.use(deadLetterRouter(specs, shared).routes());
   const deliver = async (e: unknown, path = "/dapr/events/things/thing.happened") => {
     const res = await call(app, { method: "POST", url: path, headers: { "content-type": "application/cloudevents+json" }, payload: JSON.stringify(e) });
     expect(res.statusCode).to.equal(200);

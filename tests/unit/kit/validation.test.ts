@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { HttpProblem } from "../../../services/kit/errors.ts";
+import { HttpProblem } from "../../../services/kit/http/problems.ts";
 import { validator } from "../../../services/kit/validation.ts";
 
 const validate = validator<{ name: string; lines: Array<{ qty: number }> }>({

@@ -1,24 +1,8 @@
 import { expect } from "chai";
-import {
-  cancelOrder,
-  canTransition,
-  createOrder,
-  expireReservation,
-  IllegalTransitionError,
-  onPaymentCaptured,
-  onPaymentDeclined,
-  onShipmentCreated,
-  onShipmentStatus,
-  onStockRejected,
-  onStockReserved,
-  operatorTransition,
-  ORDER_STATUSES,
-  publicOrder,
-  replayOutcome,
-  transition,
-  TRANSITIONS,
-} from "../../../services/order/domain.ts";
-import type { Decision, OrderStatus, StoredOrder } from "../../../services/order/domain.ts";
+import { cancelOrder, canTransition, createOrder, expireReservation, IllegalTransitionError, onPaymentCaptured, onPaymentDeclined, onShipmentCreated, onShipmentStatus, onStockRejected, onStockReserved, operatorTransition, publicOrder, replayOutcome, transition, TRANSITIONS } from "../../../services/order/domain.ts";
+import { ORDER_STATUSES } from "../../../services/contracts/api/orders.ts";
+import type { Decision, StoredOrder } from "../../../services/order/domain.ts";
+import type { OrderStatus } from "../../../services/contracts/api/orders.ts";
 import { newOrder } from "../../support/fixtures.ts";
 
 

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { buildApp } from "../../../services/order/app.ts";
-import { DaprError } from "../../../services/kit/dapr/errors.ts";
+import { DaprError } from "../../../services/kit/ports/errors.ts";
 import { appBasics, call, FakeStateStore } from "../../support/fakes.ts";
 import { newOrder } from "../../support/fixtures.ts";
 

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { chargeOrder, DECLINED_CARD, publicCharge, REQUIRES_ACTION_CARD, settleEndedOrder } from "../../../services/payment/domain.ts";
-import type { Charge, ChargeStatus } from "../../../services/payment/domain.ts";
+import type { Charge } from "../../../services/payment/domain.ts";
+import type { ChargeStatus } from "../../../services/contracts/api/payments.ts";
 
 const NOW = new Date("2026-03-01T10:00:00.000Z");
 const LATER = new Date("2026-03-01T11:00:00.000Z");

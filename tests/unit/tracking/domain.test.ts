@@ -10,7 +10,8 @@ import {
   SHIPMENT_TRANSITIONS,
   trackingNumberFrom,
 } from "../../../services/tracking/domain.ts";
-import type { ScanStatus, Shipment, ShipmentStatus } from "../../../services/tracking/domain.ts";
+import type { Shipment } from "../../../services/tracking/domain.ts";
+import type { ScanStatus, ShipmentStatus } from "../../../services/contracts/api/shipments.ts";
 
 const NOW = new Date("2026-03-01T10:00:00.000Z");
 const LATER = new Date("2026-03-01T12:00:00.000Z");

@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { buildApp } from "../../../services/tracking/app.ts";
+import { orderSnapshot } from "../../support/events.ts";
 import { appBasics, call, FakeStateStore } from "../../support/fakes.ts";
 
 function confirmed(orderId: string) {
@@ -12,7 +13,7 @@ function confirmed(orderId: string) {
       order_id: orderId,
       status: "confirmed",
       previous_status: "processing",
-      order: { id: orderId, customer_name: "Ada", customer_email: "ada@example.com", origin_address: "A", destination_address: "B" },
+      order: orderSnapshot(orderId, "confirmed"),
     },
   };
 }

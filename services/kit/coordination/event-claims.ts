@@ -8,9 +8,9 @@
  * taken over after its lease; for that window, handlers keep their own effects
  * idempotent by business key (one reservation per order, say).
  */
-import type { CloudEvent } from "./cloudevents.ts";
+import type { CloudEvent } from "../events/cloudevents.ts";
 import { acquireLease } from "./lease.ts";
-import type { StateStore } from "./ports.ts";
+import type { StateStore } from "../ports/ports.ts";
 
 /** What the marker of an event records. */
 export interface AppliedMarker {

@@ -4,7 +4,7 @@
  * ctx.request.body.
  */
 import type { Context, Next } from "koa";
-import { HttpProblem, KitProblems } from "./errors.ts";
+import { HttpProblem, KitProblems } from "./problems.ts";
 
 const METHODS_WITH_BODY = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 

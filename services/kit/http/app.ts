@@ -6,13 +6,13 @@
 import Koa from "koa";
 import type { Context, Next } from "koa";
 import { jsonBody } from "./body.ts";
-import { DaprTimeoutError, DaprUnavailableError, EtagMismatchError } from "./dapr/errors.ts";
-import { LockBusyError } from "./dapr/locks.ts";
-import { HttpProblem, KitProblems } from "./errors.ts";
-import type { Logger } from "./logger.ts";
-import type { HttpMetrics } from "./metrics.ts";
-import { runtimeName, runtimeVersion } from "./runtime.ts";
-import { continueTrace, formatTraceparent, withTrace } from "./trace-context.ts";
+import { DaprTimeoutError, DaprUnavailableError, EtagMismatchError } from "../ports/errors.ts";
+import { LockBusyError } from "../coordination/locks.ts";
+import { HttpProblem, KitProblems } from "./problems.ts";
+import type { Logger } from "../logger.ts";
+import type { HttpMetrics } from "../metrics.ts";
+import { runtimeName, runtimeVersion } from "../runtime.ts";
+import { continueTrace, formatTraceparent, withTrace } from "../trace-context.ts";
 
 /** A dependency /readyz waits for. */
 export interface ReadinessCheck {

@@ -2,7 +2,7 @@
  * JSON Schemas (2020-12) of the inventory API's request bodies: the
  * validator uses them, and the gateway's OpenAPI document is built from them.
  */
-import type { JsonSchema } from "../kit/validation.ts";
+import type { JsonSchema } from "../../kit/validation.ts";
 
 export const SKU_PATTERN = "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$";
 

@@ -3,8 +3,11 @@
  * entry without its CloudEvent id). The gateway's OpenAPI document is built
  * from it, and a unit test holds what the domain produces to it.
  */
-import type { JsonSchema } from "../kit/validation.ts";
-import { TEMPLATES } from "./domain.ts";
+import type { JsonSchema } from "../../kit/validation.ts";
+
+export const TEMPLATES = ["order_received", "order_confirmed", "order_shipped", "order_delivered", "order_cancelled", "order_failed"] as const;
+export type Template = (typeof TEMPLATES)[number];
+
 
 export const notificationSchema: JsonSchema = {
   $id: "Notification",

@@ -3,8 +3,11 @@
  * The gateway's OpenAPI document is built from it, and a unit test holds
  * what the domain produces to it.
  */
-import type { JsonSchema } from "../kit/validation.ts";
-import { CHARGE_STATUSES } from "./domain.ts";
+import type { JsonSchema } from "../../kit/validation.ts";
+
+export const CHARGE_STATUSES = ["captured", "declined", "refunded", "requires_action", "voided"] as const;
+export type ChargeStatus = (typeof CHARGE_STATUSES)[number];
+
 
 const timestamp = { type: "string", format: "date-time" };
 

@@ -15,7 +15,7 @@
  * nobody does.
  */
 import { acquireLease } from "./lease.ts";
-import type { StateStore } from "./ports.ts";
+import type { StateStore } from "../ports/ports.ts";
 
 /** No lock could be had within the wait: the caller should come back later. */
 export class LockBusyError extends Error {

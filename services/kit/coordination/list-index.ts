@@ -9,8 +9,8 @@
  * heads and two blocks. Writers of one list take turns through its head's
  * lock, which bounds how many ids per second one list can take.
  */
-import type { KeyLocks } from "./dapr/locks.ts";
-import type { StateStore } from "./dapr/ports.ts";
+import type { KeyLocks } from "./locks.ts";
+import type { StateStore } from "../ports/ports.ts";
 
 interface Head {
   list: string;

@@ -4,8 +4,8 @@
  * (locks.ts) and event claims (event-claims.ts) are both leases; they differ
  * in what their value says and in when it may be taken over.
  */
-import { EtagMismatchError } from "./errors.ts";
-import type { StateStore } from "./ports.ts";
+import { EtagMismatchError } from "../ports/errors.ts";
+import type { StateStore } from "../ports/ports.ts";
 
 /** A lease's value names its holder, which tells ours from a racing takeover. */
 export interface LeaseValue {

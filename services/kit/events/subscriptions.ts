@@ -4,67 +4,23 @@
  * on purpose. Each CloudEvent id is applied at most once (event-claims.ts).
  * Every subscription has a dead-letter topic of its own app
  * (`<app>-<topic>-dead-letter`); the app subscribes to it too and keeps the
- * latest dead letters for operators (dead-letters.ts).
+ * latest dead letters for operators (dead-letters.ts serves them).
  */
 import Router from "@koa/router";
 import { Counter } from "prom-client";
 import type { Registry } from "prom-client";
 import type { Context } from "koa";
+import { EventClaims } from "../coordination/event-claims.ts";
+import type { Claim } from "../coordination/event-claims.ts";
+import type { KeyLocks } from "../coordination/locks.ts";
+import { classifyFailure } from "../failures.ts";
 import type { Logger } from "../logger.ts";
+import type { StateStore } from "../ports/ports.ts";
 import { continueTrace, withTrace } from "../trace-context.ts";
-import { MalformedEventError, parseCloudEvent } from "./cloudevents.ts";
+import { parseCloudEvent } from "./cloudevents.ts";
 import type { CloudEvent } from "./cloudevents.ts";
-import { EtagMismatchError } from "./errors.ts";
-import { DeadLetters } from "./dead-letters.ts";
-import { EventClaims } from "./event-claims.ts";
-import type { Claim } from "./event-claims.ts";
-import { LockBusyError } from "./locks.ts";
-import type { KeyLocks } from "./locks.ts";
-import type { StateStore } from "./ports.ts";
-import { schemaCheck } from "../validation.ts";
-import type { JsonSchema } from "../validation.ts";
-
-/** Thrown by a handler for an event that can never be applied: it goes to the dead-letter topic. */
-export class PoisonEventError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "PoisonEventError";
-  }
-}
-
-/**
- * Thrown by a handler for an event that arrived before what it builds on
- * (a payment for an order not yet reserved, say): it is delivered again later.
- */
-export class NotYetApplicableError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "NotYetApplicableError";
-  }
-}
-
-/** A reader of event data that checks it against `schema`; data that breaks it makes the event poison. */
-export function eventData<T>(type: string, schema: JsonSchema): (event: CloudEvent) => T {
-  const check = schemaCheck(schema);
-  return (event: CloudEvent): T => {
-    const errors = check(event.data);
-    if (errors.length > 0) throw new PoisonEventError(`${type} data: ${errors.map((e) => `${e.field} ${e.message}`).join("; ")}`);
-    return event.data as T;
-  };
-}
-
-/**
- * Applies one event: commits its state changes (with the events they cause)
- * itself. Throwing PoisonEventError drops the event to the dead-letter topic;
- * any other error asks for redelivery.
- */
-export type EventHandler = (event: CloudEvent, log: Logger) => Promise<void>;
-
-export interface SubscriptionSpec {
-  topic: string;
-  /** Handlers by CloudEvent type; deliveries of other types are acknowledged and ignored. */
-  handlers: Record<string, EventHandler>;
-}
+import { deadLetterTopic } from "./handlers.ts";
+import type { EventHandler, SubscriptionSpec } from "./handlers.ts";
 
 export interface SubscriptionOptions {
   appId: string;
@@ -82,13 +38,8 @@ export interface SubscriptionOptions {
   registry?: Registry;
 }
 
-type DaprStatus = "SUCCESS" | "RETRY" | "DROP";
+export type DaprStatus = "SUCCESS" | "RETRY" | "DROP";
 type Outcome = "applied" | "duplicate" | "busy" | "failed" | "dropped";
-
-/** The dead-letter topic of `appId`'s subscription to `topic`. */
-export function deadLetterTopic(appId: string, topic: string): string {
-  return `${appId}-${topic}-dead-letter`;
-}
 
 /** How each outcome is answered to Dapr. */
 const STATUS_OF: Record<Outcome, DaprStatus> = {
@@ -113,7 +64,8 @@ function cel(value: string): string {
   return JSON.stringify(value);
 }
 
-function deadLetterPath(topic: string): string {
+/** Where the app receives the dead letters of its subscription to `topic`. */
+export function deadLetterPath(topic: string): string {
   return `/dapr/dead-letters/${encodeURIComponent(topic)}`;
 }
 
@@ -144,36 +96,13 @@ export function subscriptionRouter(specs: SubscriptionSpec[], options: Subscript
     ttlSeconds: options.markerTtlSeconds ?? DEFAULT_MARKER_TTL_SECONDS,
     now: options.now ?? Date.now,
   });
-  const deliveries = new Counter({
-    name: "dapr_events_total",
-    help: "Event deliveries by topic, type and outcome (applied, duplicate, busy, failed, dropped, ignored)",
-    labelNames: ["topic", "type", "outcome"] as const,
-    registers: options.registry ? [options.registry] : [],
-  });
-
-  const deadLetters = new DeadLetters(options.store, options.locks);
+  const deliveries = deliveryCounter(options.registry);
 
   router.get("/dapr/subscribe", (ctx) => {
     ctx.body = subscriptionDocument(options.appId, options.pubsubName, specs);
   });
 
-  router.get("/dead-letters", async (ctx) => {
-    ctx.body = await deadLetters.list(specs.map((spec) => deadLetterTopic(options.appId, spec.topic)));
-  });
-
   for (const spec of specs) {
-    router.post(deadLetterPath(spec.topic), async (ctx) => {
-      const topic = deadLetterTopic(options.appId, spec.topic);
-      try {
-        await deadLetters.record(topic, (ctx.request as { body?: unknown }).body, (options.now ?? Date.now)());
-        options.logger.warn({ topic }, "event parked in the dead-letter topic");
-        deliveries.inc({ topic, type: "dead-letter", outcome: "applied" });
-        answer(ctx, "SUCCESS");
-      } catch (err) {
-        options.logger.warn({ topic, err: (err as Error).message }, "could not record a dead letter; asking for redelivery");
-        answer(ctx, "RETRY");
-      }
-    });
     router.post(routePath(spec.topic, OTHER_TYPES), (ctx) => {
       // Events of types this app does not handle share the topic: acknowledge them.
       deliveries.inc({ topic: spec.topic, type: "other", outcome: "ignored" });
@@ -185,7 +114,7 @@ export function subscriptionRouter(specs: SubscriptionSpec[], options: Subscript
         try {
           event = parseCloudEvent((ctx.request as { body?: unknown }).body);
         } catch (err) {
-          options.logger.warn({ topic: spec.topic, err: (err as Error).message }, "dropping malformed delivery");
+          options.logger.warn({ topic: spec.topic, err }, "dropping malformed delivery");
           deliveries.inc({ topic: spec.topic, type, outcome: "dropped" });
           return answer(ctx, "DROP");
         }
@@ -205,7 +134,7 @@ export function subscriptionRouter(specs: SubscriptionSpec[], options: Subscript
     try {
       claim = await claims.claim(topic, event);
     } catch (err) {
-      log.warn({ err: (err as Error).message }, "cannot claim the event; asking for redelivery");
+      log.warn({ err }, "cannot claim the event; asking for redelivery");
       return "failed";
     }
     if (claim.outcome === "applied") {
@@ -219,28 +148,28 @@ export function subscriptionRouter(specs: SubscriptionSpec[], options: Subscript
     try {
       await handler(event, log);
     } catch (err) {
-      await claims.release(claim).catch((e: Error) => log.warn({ err: e.message }, "could not release the claim"));
-      if (err instanceof PoisonEventError || err instanceof MalformedEventError) {
-        log.error({ err: err.message }, "event cannot be applied; dropping it to the dead-letter topic");
-        return "dropped";
+      await claims.release(claim).catch((e: unknown) => log.warn({ err: e }, "could not release the claim"));
+      switch (classifyFailure(err)) {
+        case "poison":
+          log.error({ err }, "event cannot be applied; dropping it to the dead-letter topic");
+          return "dropped";
+        case "busy":
+          log.warn({ err }, "a concurrent write is at work; asking for redelivery");
+          return "busy";
+        case "early":
+          log.info({ reason: (err as Error).message }, "event came early; asking for redelivery");
+          return "busy";
+        default:
+          log.error({ err }, "event failed; asking for redelivery");
+          return "failed";
       }
-      if (err instanceof EtagMismatchError || err instanceof LockBusyError) {
-        log.warn({ err: err.message }, "a concurrent write is at work; asking for redelivery");
-        return "busy";
-      }
-      if (err instanceof NotYetApplicableError) {
-        log.info({ reason: err.message }, "event came early; asking for redelivery");
-        return "busy";
-      }
-      log.error({ err }, "event failed; asking for redelivery");
-      return "failed";
     }
     try {
       await claims.complete(claim);
     } catch (err) {
       // The effect is committed; only the marker is not. A redelivery meets
       // the handler's own idempotency by business key.
-      log.warn({ err: (err as Error).message }, "applied, but the marker was not updated");
+      log.warn({ err }, "applied, but the marker was not updated");
     }
     log.info("event applied");
     return "applied";
@@ -249,7 +178,21 @@ export function subscriptionRouter(specs: SubscriptionSpec[], options: Subscript
   return router;
 }
 
-function answer(ctx: Context, status: DaprStatus): void {
+/** dapr_events_total, shared by the subscriptions and the dead-letter routes of one registry. */
+export function deliveryCounter(registry: Registry | undefined): Counter<"topic" | "type" | "outcome"> {
+  const name = "dapr_events_total";
+  const existing = registry?.getSingleMetric(name);
+  if (existing) return existing as Counter<"topic" | "type" | "outcome">;
+  return new Counter({
+    name,
+    help: "Event deliveries by topic, type and outcome (applied, duplicate, busy, failed, dropped, ignored)",
+    labelNames: ["topic", "type", "outcome"] as const,
+    registers: registry ? [registry] : [],
+  });
+}
+
+/** Answers a delivery with Dapr's status. */
+export function answer(ctx: Context, status: DaprStatus): void {
   ctx.status = 200;
   ctx.body = { status };
 }

@@ -2,8 +2,8 @@
  * The paging query of list endpoints: `page` (from 1) and `page_size`
  * (1..100, default 10). Bad values are a 422 naming the parameter.
  */
-import type { FieldError } from "./errors.ts";
-import { validationProblem } from "./errors.ts";
+import type { FieldError } from "./problems.ts";
+import { validationProblem } from "./problems.ts";
 
 export interface Paging {
   page: number;

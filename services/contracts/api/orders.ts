@@ -2,8 +2,14 @@
  * JSON Schemas (2020-12) of the order API's request bodies: the validator
  * uses them, and they describe the API.
  */
-import type { JsonSchema } from "../kit/validation.ts";
-import { ORDER_STATUSES } from "./domain.ts";
+import type { JsonSchema } from "../../kit/validation.ts";
+
+export const ORDER_STATUSES = ["pending", "processing", "confirmed", "shipped", "delivered", "cancelled", "failed"] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+export const FAILURE_REASONS = ["out_of_stock", "unknown_sku", "payment_declined", "reservation_expired"] as const;
+export type FailureReason = (typeof FAILURE_REASONS)[number];
+
 
 const text = (maxLength: number): JsonSchema => ({ type: "string", minLength: 1, maxLength, pattern: "\\S" });
 

@@ -3,8 +3,23 @@
  * validator uses, and of what it answers, which a unit test holds the domain
  * to. The gateway's OpenAPI document is built from them.
  */
-import type { JsonSchema } from "../kit/validation.ts";
-import { SCAN_STATUSES, SHIPMENT_STATUSES } from "./domain.ts";
+import type { JsonSchema } from "../../kit/validation.ts";
+
+export const SHIPMENT_STATUSES = [
+  "created",
+  "picked_up",
+  "in_transit",
+  "out_for_delivery",
+  "delivered",
+  "delivery_failed",
+  "cancelled",
+] as const;
+export type ShipmentStatus = (typeof SHIPMENT_STATUSES)[number];
+
+/** What a courier can scan. */
+export const SCAN_STATUSES = ["picked_up", "in_transit", "out_for_delivery", "delivered", "delivery_failed"] as const;
+export type ScanStatus = (typeof SCAN_STATUSES)[number];
+
 
 export const scanSchema: JsonSchema = {
   $id: "ShipmentScan",

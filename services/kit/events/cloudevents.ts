@@ -19,8 +19,10 @@ export interface CloudEvent<T = unknown> {
   datacontenttype?: string;
 }
 
+import { PoisonEventError } from "../failures.ts";
+
 /** Why a delivery cannot be read as a CloudEvent; such a delivery is dropped. */
-export class MalformedEventError extends Error {
+export class MalformedEventError extends PoisonEventError {
   constructor(message: string) {
     super(message);
     this.name = "MalformedEventError";
