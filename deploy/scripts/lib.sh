@@ -1,6 +1,9 @@
 # Shared helpers for the provisioning scripts. Source it; do not run it.
 # Everything these scripts download or build is cached outside the checkout,
-# so a second run takes seconds.
+# so a second run takes seconds. Sourcing it defines functions and variables
+# and nothing else, apart from the shell options below, which the scripts that
+# source it rely on.
+# shellcheck source-path=SCRIPTDIR
 
 set -euo pipefail
 
@@ -21,6 +24,7 @@ need_package() {
   have "$cmd" && return 0
   if have apt-get && [ "$(id -u)" = 0 ]; then
     say "installing $* (for $cmd) from the distribution's packages"
+    make_cache_dir # for apt.err
     if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null 2>"$CACHE_DIR/apt.err"; then
       DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null 2>&1 || true
       DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null 2>"$CACHE_DIR/apt.err" \
@@ -43,7 +47,11 @@ install_without_starting() {
     need_package "$@" ) || exit 1
 }
 
-mkdir -p "$CACHE_DIR"
+# Creates CACHE_DIR; called by whatever writes there directly (the servers'
+# data directories are made with mkdir -p by their run functions).
+make_cache_dir() {
+  mkdir -p "$CACHE_DIR" || die "could not create the cache directory $CACHE_DIR"
+}
 
 # The server a pub/sub or state choice runs on (the folder names of
 # components/pubsub/ and components/state/ to those of servers/).
@@ -60,16 +68,68 @@ server_names() {
   printf '%s\n' "$(server_for "${PUBSUB:-redis}")" "$(server_for "${STATE:-redis}")" | sort -u
 }
 
-# Runs <name>_setup, when a server script has one, once the server is ready
-# (creating JetStream's streams, say).
+# The servers of servers/ by name: each dispatcher calls the function of that
+# server's script, written out, so that grep finds every caller.
+
+# Installs server $1's package (or whatever it runs on).
+server_install() {
+  case "$1" in
+    kafka) kafka_install ;;
+    mailbox) mailbox_install ;;
+    mosquitto) mosquitto_install ;;
+    nats) nats_install ;;
+    postgres) postgres_install ;;
+    rabbitmq) rabbitmq_install ;;
+    redis) redis_install ;;
+    placement) die "placement has no install step here: install-dapr.sh builds it with daprd" ;;
+    *) die "no server named $1 (deploy/scripts/servers/$1.sh)" ;;
+  esac
+}
+
+# Succeeds when server $1 answers on its port (its status, for `if` and `until`).
+server_ready() {
+  case "$1" in
+    kafka) kafka_ready ;;
+    mailbox) mailbox_ready ;;
+    mosquitto) mosquitto_ready ;;
+    nats) nats_ready ;;
+    placement) placement_ready ;;
+    postgres) postgres_ready ;;
+    rabbitmq) rabbitmq_ready ;;
+    redis) redis_ready ;;
+    *) die "no server named $1 (deploy/scripts/servers/$1.sh)" ;;
+  esac
+}
+
+# Runs server $1 in the foreground (most exec the server, so the pid stays its).
+server_run() {
+  case "$1" in
+    kafka) kafka_run ;;
+    mailbox) mailbox_run ;;
+    mosquitto) mosquitto_run ;;
+    nats) nats_run ;;
+    placement) placement_run ;;
+    postgres) postgres_run ;;
+    rabbitmq) rabbitmq_run ;;
+    redis) redis_run ;;
+    *) die "no server named $1 (deploy/scripts/servers/$1.sh)" ;;
+  esac
+}
+
+# What server $1 needs once it is ready (creating JetStream's streams, say);
+# only NATS needs anything.
 server_setup() {
-  if declare -F "$1_setup" >/dev/null; then "$1_setup"; fi
+  case "$1" in
+    nats) nats_setup ;;
+    kafka | mailbox | mosquitto | placement | postgres | rabbitmq | redis) ;;
+    *) die "no server named $1 (deploy/scripts/servers/$1.sh)" ;;
+  esac
 }
 
 # Starts server $1 in the background, its output in $2; its pid is left in
 # SERVER_PID, so that the caller can stop it (by that pid) however it ends.
 server_start() {
-  ( "$1_run" ) >"$2" 2>&1 &
+  ( server_run "$1" ) >"$2" 2>&1 &
   SERVER_PID=$!
 }
 
@@ -78,17 +138,28 @@ server_start() {
 server_wait() {
   local name="$1" pid="$2" log="$3" limit="${4:-30}"
   local deadline=$((SECONDS + limit))
-  until "${name}_ready"; do
+  until server_ready "$name"; do
     kill -0 "$pid" 2>/dev/null || die "$name exited at start (see $log)"
     [ "$SECONDS" -lt "$deadline" ] || die "$name did not get ready within ${limit}s (see $log)"
     sleep 0.2
   done
 }
 
-# Defines <name>_install, <name>_ready and <name>_run (and optionally
-# <name>_setup) for every server script.
-for server_script in "$ROOT_DIR"/deploy/scripts/servers/*.sh; do
-  # shellcheck source=/dev/null
-  source "$server_script"
-done
-unset server_script
+# The server scripts, each by name: they define <name>_install (not placement),
+# <name>_ready and <name>_run (and nats_setup), and the variables those read.
+# shellcheck source=servers/kafka.sh
+source "$ROOT_DIR/deploy/scripts/servers/kafka.sh"
+# shellcheck source=servers/mailbox.sh
+source "$ROOT_DIR/deploy/scripts/servers/mailbox.sh"
+# shellcheck source=servers/mosquitto.sh
+source "$ROOT_DIR/deploy/scripts/servers/mosquitto.sh"
+# shellcheck source=servers/nats.sh
+source "$ROOT_DIR/deploy/scripts/servers/nats.sh"
+# shellcheck source=servers/placement.sh
+source "$ROOT_DIR/deploy/scripts/servers/placement.sh"
+# shellcheck source=servers/postgres.sh
+source "$ROOT_DIR/deploy/scripts/servers/postgres.sh"
+# shellcheck source=servers/rabbitmq.sh
+source "$ROOT_DIR/deploy/scripts/servers/rabbitmq.sh"
+# shellcheck source=servers/redis.sh
+source "$ROOT_DIR/deploy/scripts/servers/redis.sh"

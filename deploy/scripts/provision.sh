@@ -4,6 +4,7 @@
 # them), the Dapr runtime and CLI, and the brokers' and stores' packages.
 # Starting them is start.sh's job (the tests start servers of their own).
 # Idempotent: a second run takes seconds.
+set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 PUBSUB="${PUBSUB:-redis}"
@@ -21,5 +22,5 @@ bash "$ROOT_DIR/deploy/scripts/install-dapr.sh"
 
 # One server may serve both choices (Redis, say): install each once.
 for name in $(server_names); do
-  "${name}_install"
+  server_install "$name"
 done

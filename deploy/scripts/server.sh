@@ -3,14 +3,15 @@
 # test harness starts its own servers on ports and data dirs of its own):
 #   bash deploy/scripts/server.sh <name> install|ready|run|setup
 # Ports and data dirs come from the environment (REDIS_PORT, KAFKA_DATA_DIR, ...).
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+set -euo pipefail
 name="${1:?usage: server.sh <name> install|ready|run|setup}"
 action="${2:?usage: server.sh <name> install|ready|run|setup}"
-declare -F "${name}_run" >/dev/null || die "no server named $name (deploy/scripts/servers/$name.sh)"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# Each of lib.sh's server_* dies on a name that is not a server.
 case "$action" in
-  install) "${name}_install" ;;
-  ready) "${name}_ready" ;;
-  run) "${name}_run" ;;
+  install) server_install "$name" ;;
+  ready) server_ready "$name" ;;
+  run) server_run "$name" ;;
   setup) server_setup "$name" ;;
   *) die "unknown action $action" ;;
 esac

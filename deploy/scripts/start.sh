@@ -3,6 +3,7 @@
 # the foreground (`dapr run -f`), the gateway on 127.0.0.1:8000. Servers that
 # are not running yet (Redis, placement) are started here and stopped again:
 # Ctrl-C stops everything this script started, and nothing else.
+set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 export PATH="$DAPR_HOME/bin:$PATH"
 
@@ -23,7 +24,7 @@ trap 'exit 130' INT TERM
 # Starts server $1 in the background unless it already answers; waits for it.
 ensure_running() {
   local name="$1"
-  if "${name}_ready"; then say "using the $name already running"; server_setup "$name"; return; fi
+  if server_ready "$name"; then say "using the $name already running"; server_setup "$name"; return; fi
   server_start "$name" "$ROOT_DIR/.dapr/$name.log"
   started+=("$SERVER_PID")
   server_wait "$name" "$SERVER_PID" ".dapr/$name.log"

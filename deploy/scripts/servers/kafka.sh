@@ -1,7 +1,8 @@
 # Apache Kafka on 127.0.0.1:${KAFKA_PORT:-9092} in KRaft mode (one node, broker
 # and controller, the controller on the next port), from the Maven artifacts
 # that deploy/kafka/pom.xml names, run by the machine's Java.
-# Sourced by provision.sh (kafka_install) and start.sh (kafka_ready, kafka_run).
+# Sourced by lib.sh, whose server_install, server_ready and server_run call
+# kafka_install, kafka_ready and kafka_run.
 
 KAFKA_PORT="${KAFKA_PORT:-9092}"
 KAFKA_VERSION="$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$ROOT_DIR/deploy/kafka/pom.xml")"
@@ -18,6 +19,7 @@ kafka_install() {
   say "fetching Kafka $KAFKA_VERSION and its dependencies (Maven)"
   rm -rf "$KAFKA_LIBS"
   # Maven -q still prints colour codes, so its output is kept for failures.
+  make_cache_dir
   local log="$CACHE_DIR/kafka-maven.log"
   if ! mvn -q -B -f "$pom" dependency:copy-dependencies -DincludeScope=runtime \
     -DoutputDirectory="$KAFKA_LIBS" >"$log" 2>&1; then

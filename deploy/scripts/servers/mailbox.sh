@@ -1,7 +1,8 @@
 # The development mailbox on 127.0.0.1:${MAILBOX_PORT:-1025}: an SMTP server
 # (deploy/scripts/mailbox.mjs, on the smtp-server npm package) that the email
 # binding sends to; messages are kept in .dapr/mailbox/ as .eml files.
-# Sourced by provision.sh (mailbox_install) and start.sh (mailbox_ready, mailbox_run).
+# Sourced by lib.sh, whose server_install, server_ready and server_run call
+# mailbox_install, mailbox_ready and mailbox_run.
 
 MAILBOX_PORT="${MAILBOX_PORT:-1025}"
 

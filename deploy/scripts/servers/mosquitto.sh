@@ -1,6 +1,6 @@
 # Mosquitto (MQTT) on 127.0.0.1:${MOSQUITTO_PORT:-1883}, from the distribution's
-# packages. Sourced by provision.sh (mosquitto_install) and start.sh
-# (mosquitto_ready, mosquitto_run).
+# packages. Sourced by lib.sh, whose server_install, server_ready and
+# server_run call mosquitto_install, mosquitto_ready and mosquitto_run.
 
 MOSQUITTO_PORT="${MOSQUITTO_PORT:-1883}"
 

@@ -1,7 +1,8 @@
 # NATS with JetStream on 127.0.0.1:${NATS_PORT:-4222}, from the distribution's
 # packages; its monitoring endpoint (for readiness) on NATS_PORT + 4000, which
-# is NATS' usual 8222 for 4222. Sourced by provision.sh (nats_install) and
-# start.sh (nats_ready, nats_run).
+# is NATS' usual 8222 for 4222. Sourced by lib.sh, whose server_install,
+# server_ready, server_run and server_setup call nats_install, nats_ready,
+# nats_run and nats_setup.
 
 NATS_PORT="${NATS_PORT:-4222}"
 

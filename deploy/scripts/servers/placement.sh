@@ -1,7 +1,8 @@
 # The Dapr placement service on 127.0.0.1:50005, where the CLI points every
 # sidecar. This system has no actors, but daprd reports itself healthy only
 # once it reaches placement. Health and metrics get ports of their own so that
-# nothing collides on one machine. Sourced by start.sh.
+# nothing collides on one machine. Sourced by lib.sh, whose server_ready and
+# server_run call placement_ready and placement_run (install-dapr.sh builds it).
 
 PLACEMENT_PORT="${PLACEMENT_PORT:-50005}"
 

@@ -1,6 +1,7 @@
 # PostgreSQL on 127.0.0.1:${POSTGRES_PORT:-5432}, from the distribution's
 # packages, with its own cluster per port (not Debian's /var/lib/postgresql one).
-# Sourced by provision.sh (postgres_install) and start.sh (postgres_ready, postgres_run).
+# Sourced by lib.sh, whose server_install, server_ready and server_run call
+# postgres_install, postgres_ready and postgres_run.
 # For development only: trust authentication, no fsync.
 
 POSTGRES_PORT="${POSTGRES_PORT:-5432}"

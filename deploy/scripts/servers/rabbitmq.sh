@@ -1,5 +1,6 @@
 # RabbitMQ on 127.0.0.1:${RABBITMQ_PORT:-5672}, from the distribution's packages.
-# Sourced by provision.sh (rabbitmq_install) and start.sh (rabbitmq_ready, rabbitmq_run).
+# Sourced by lib.sh, whose server_install, server_ready and server_run call
+# rabbitmq_install, rabbitmq_ready and rabbitmq_run.
 # Node name, Erlang distribution port and epmd port all follow the AMQP port,
 # so that two brokers (say 5672 and 5772) run side by side. No plugins: the
 # management UI is not needed and every plugin slows the start.

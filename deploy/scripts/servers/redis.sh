@@ -1,5 +1,6 @@
 # Redis on 127.0.0.1:${REDIS_PORT:-6379}, from the distribution's packages.
-# Sourced by provision.sh (redis_install) and start.sh (redis_ready, redis_run).
+# Sourced by lib.sh, whose server_install, server_ready and server_run call
+# redis_install, redis_ready and redis_run.
 
 REDIS_PORT="${REDIS_PORT:-6379}"
 
