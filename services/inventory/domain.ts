@@ -3,6 +3,8 @@
  * the current state and returns the new state and what it means; the store
  * commits both under the locks of every key involved.
  */
+import { domainEvent } from "../contracts/events.ts";
+import type { EventsOf, PaymentInstructionData, RejectionReason, ReleaseReason, ReservedLineData } from "../contracts/events.ts";
 import { lineTotal, sumMoney } from "../kit/money.ts";
 
 export interface StockItem {
@@ -20,15 +22,11 @@ export interface StockItem {
 export type PublicStockItem = StockItem & { available: number };
 
 export type ReservationStatus = "reserved" | "committed" | "released" | "rejected" | "cancelled";
-export type RejectionReason = "out_of_stock" | "unknown_sku";
-export type ReleaseReason = "cancelled" | "payment_declined" | "reservation_expired" | "failed";
+export type { RejectionReason, ReleaseReason };
+export type ReservationLine = ReservedLineData;
 
-export interface ReservationLine {
-  sku: string;
-  item_name: string;
-  quantity: number;
-  unit_price: number;
-}
+/** An event inventory emits. */
+export type InventoryEvent = EventsOf<"inventory.">;
 
 /**
  * The stock held for one order. `cancelled` is a tombstone: the order was
@@ -77,14 +75,27 @@ export function quantitiesBySku(lines: RequestedLine[]): Map<string, number> {
 }
 
 export type ReserveOutcome =
-  | { kind: "reserved"; reservation: Reservation; items: StockItem[] }
-  | { kind: "rejected"; reservation: Reservation };
+  | { kind: "reserved"; reservation: Reservation; items: StockItem[]; events: InventoryEvent[] }
+  | { kind: "rejected"; reservation: Reservation; events: InventoryEvent[] };
+
+/** What a changed item announces: its new stock, and an alert when it fell below its threshold. */
+export function stockEvents(before: StockItem | undefined, after: StockItem): InventoryEvent[] {
+  const changed = domainEvent("inventory.stock_changed", { sku: after.sku, on_hand: after.on_hand, reserved: after.reserved, available: available(after) });
+  if (!fellBelowThreshold(before, after)) return [changed];
+  const alert = domainEvent("inventory.low_stock", { sku: after.sku, item_name: after.item_name, available: available(after), low_stock_threshold: after.low_stock_threshold });
+  return [changed, alert];
+}
+
+function itemEvents(before: ReadonlyMap<string, StockItem>, after: StockItem[]): InventoryEvent[] {
+  return after.flatMap((item) => stockEvents(before.get(item.sku), item));
+}
 
 /**
  * Reserves every line of an order or none. An unknown SKU rejects the order
  * before stock is looked at; otherwise any line short of available stock
  * rejects it as out of stock. `items` holds the stock of the order's SKUs
- * (missing ones are unknown).
+ * (missing ones are unknown). The payment instruction rides along on
+ * inventory.reserved, so that payment needs no second event.
  */
 export function reserveStock(
   orderId: string,
@@ -93,6 +104,7 @@ export function reserveStock(
   now: Date,
   ttlSeconds: number,
   currency: string,
+  payment?: PaymentInstructionData,
 ): ReserveOutcome {
   const at = now.toISOString();
   const wanted = quantitiesBySku(lines);
@@ -100,6 +112,7 @@ export function reserveStock(
   const short = [...wanted].filter(([sku, quantity]) => items.has(sku) && available(items.get(sku)!) < quantity).map(([sku]) => sku);
   if (unknown.length > 0 || short.length > 0) {
     const reason: RejectionReason = unknown.length > 0 ? "unknown_sku" : "out_of_stock";
+    const skus = unknown.length > 0 ? unknown : short;
     return {
       kind: "rejected",
       reservation: {
@@ -109,10 +122,11 @@ export function reserveStock(
         total_amount: 0,
         currency,
         reason,
-        rejected_skus: unknown.length > 0 ? unknown : short,
+        rejected_skus: skus,
         created_at: at,
         updated_at: at,
       },
+      events: [domainEvent("inventory.rejected", { order_id: orderId, reason, skus })],
     };
   }
   const reservationLines: ReservationLine[] = [...wanted].map(([sku, quantity]) => {
@@ -123,20 +137,32 @@ export function reserveStock(
     const item = items.get(line.sku)!;
     return { ...item, reserved: item.reserved + line.quantity, updated_at: at };
   });
-  return {
-    kind: "reserved",
-    reservation: {
-      order_id: orderId,
-      status: "reserved",
-      lines: reservationLines,
-      total_amount: sumMoney(reservationLines.map((l) => lineTotal(l.quantity, l.unit_price))),
-      currency,
-      expires_at: new Date(now.getTime() + ttlSeconds * 1000).toISOString(),
-      created_at: at,
-      updated_at: at,
-    },
-    items: changed,
+  const reservation: Reservation = {
+    order_id: orderId,
+    status: "reserved",
+    lines: reservationLines,
+    total_amount: sumMoney(reservationLines.map((l) => lineTotal(l.quantity, l.unit_price))),
+    currency,
+    expires_at: new Date(now.getTime() + ttlSeconds * 1000).toISOString(),
+    created_at: at,
+    updated_at: at,
   };
+  const reserved = domainEvent("inventory.reserved", {
+    order_id: orderId,
+    lines: reservation.lines,
+    total_amount: reservation.total_amount,
+    currency,
+    expires_at: reservation.expires_at!,
+    ...(payment ? { payment } : {}),
+  });
+  return { kind: "reserved", reservation, items: changed, events: [reserved, ...itemEvents(items, changed)] };
+}
+
+/** A reservation settled: what it and its items became, and what that announces. */
+export interface Settled {
+  reservation: Reservation;
+  items: StockItem[];
+  events: InventoryEvent[];
 }
 
 /**
@@ -150,14 +176,16 @@ function settleReservation(
   settled: Pick<Reservation, "status"> & Partial<Pick<Reservation, "reason">>,
   change: (item: StockItem, quantity: number) => Partial<StockItem>,
   now: Date,
-): { reservation: Reservation; items: StockItem[] } | undefined {
+  announce: (settled: Reservation) => InventoryEvent,
+): Settled | undefined {
   if (reservation.status !== "reserved") return undefined;
   const at = now.toISOString();
   const changed = reservation.lines.flatMap((line) => {
     const item = items.get(line.sku);
     return item ? [{ ...item, ...change(item, line.quantity), reserved: Math.max(0, item.reserved - line.quantity), updated_at: at }] : [];
   });
-  return { reservation: { ...reservation, ...settled, updated_at: at }, items: changed };
+  const next = { ...reservation, ...settled, updated_at: at };
+  return { reservation: next, items: changed, events: [announce(next), ...itemEvents(items, changed)] };
 }
 
 /** The stock of a reservation given back; only a held reservation has any. */
@@ -166,8 +194,10 @@ export function releaseReservation(
   items: ReadonlyMap<string, StockItem>,
   reason: ReleaseReason,
   now: Date,
-): { reservation: Reservation; items: StockItem[] } | undefined {
-  return settleReservation(reservation, items, { status: "released", reason }, () => ({}), now);
+): Settled | undefined {
+  return settleReservation(reservation, items, { status: "released", reason }, () => ({}), now, (r) =>
+    domainEvent("inventory.released", { order_id: r.order_id, reason, lines: r.lines }),
+  );
 }
 
 /** The parcel left the warehouse: the reservation becomes a real decrement of stock on hand. */
@@ -175,8 +205,11 @@ export function commitReservation(
   reservation: Reservation,
   items: ReadonlyMap<string, StockItem>,
   now: Date,
-): { reservation: Reservation; items: StockItem[] } | undefined {
-  return settleReservation(reservation, items, { status: "committed" }, (item, quantity) => ({ on_hand: Math.max(0, item.on_hand - quantity) }), now);
+): Settled | undefined {
+  const leaveStock = (item: StockItem, quantity: number) => ({ on_hand: Math.max(0, item.on_hand - quantity) });
+  return settleReservation(reservation, items, { status: "committed" }, leaveStock, now, (r) =>
+    domainEvent("inventory.committed", { order_id: r.order_id, lines: r.lines }),
+  );
 }
 
 /** The tombstone of an order called off before stock was reserved for it. */
@@ -217,13 +250,4 @@ export function putItem(sku: string, input: ItemInput, existing: StockItem | und
 
 export function restock(item: StockItem, quantity: number, now: Date): StockItem {
   return { ...item, on_hand: item.on_hand + quantity, updated_at: now.toISOString() };
-}
-
-/** The events data of a stock change. */
-export function stockChanged(item: StockItem) {
-  return { sku: item.sku, on_hand: item.on_hand, reserved: item.reserved, available: available(item) };
-}
-
-export function lowStock(item: StockItem) {
-  return { sku: item.sku, item_name: item.item_name, available: available(item), low_stock_threshold: item.low_stock_threshold };
 }

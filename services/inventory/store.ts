@@ -3,21 +3,13 @@
  * is made holding the locks of the keys it touches (locks.ts says why) and
  * committed with its events in one outbox transaction.
  */
+import type { DomainEvent } from "../contracts/events.ts";
 import type { KeyLocks } from "../kit/coordination/locks.ts";
 import type { OutboxEvent, OutboxStore, StateEntry, StateOperation } from "../kit/ports/ports.ts";
 import { ListIndex } from "../kit/coordination/list-index.ts";
-import type { ItemInput, ReleaseReason, RequestedLine, Reservation, StockItem } from "./domain.ts";
-import {
-  cancelledBeforeReservation,
-  commitReservation,
-  fellBelowThreshold,
-  lowStock,
-  putItem,
-  releaseReservation,
-  reserveStock,
-  restock,
-  stockChanged,
-} from "./domain.ts";
+import type { PaymentInstructionData } from "../contracts/events.ts";
+import type { InventoryEvent, ItemInput, ReleaseReason, RequestedLine, Reservation, Settled, StockItem } from "./domain.ts";
+import { cancelledBeforeReservation, commitReservation, putItem, releaseReservation, reserveStock, restock, stockEvents } from "./domain.ts";
 
 export const skuKey = (sku: string) => `sku:${sku}`;
 export const reservationKey = (orderId: string) => `reservation:${orderId}`;
@@ -35,13 +27,25 @@ function upsert(entry: { key: string; etag?: string } | undefined, key: string, 
   return entry?.etag ? { operation: "upsert", key, value, etag: entry.etag } : { operation: "upsert", key, value };
 }
 
+/** The key whose write an event announces (the outbox publishes one event per upsert); alerts announce none. */
+function announcedKey(event: InventoryEvent): string | undefined {
+  switch (event.type) {
+    case "inventory.stock_changed":
+      return skuKey(event.data.sku);
+    case "inventory.low_stock":
+      return undefined;
+    default:
+      return reservationKey(event.data.order_id);
+  }
+}
+
 export class Inventory {
-  readonly #store: OutboxStore;
+  readonly #store: OutboxStore<DomainEvent>;
   readonly #locks: KeyLocks;
   readonly #index: ListIndex;
   readonly #options: InventoryOptions;
 
-  constructor(store: OutboxStore, locks: KeyLocks, options: InventoryOptions) {
+  constructor(store: OutboxStore<DomainEvent>, locks: KeyLocks, options: InventoryOptions) {
     this.#store = store;
     this.#locks = locks;
     this.#index = new ListIndex(store, locks, "skus");
@@ -71,7 +75,7 @@ export class Inventory {
     return this.#locks.withLocks([key], async () => {
       const current = await this.#store.get<StockItem>(key);
       const item = putItem(sku, input, current?.value, this.#options.currency, this.#options.now());
-      await this.#commitItems([current], [item]);
+      await this.#commit([current], [item], [], stockEvents(current?.value, item));
       return item;
     });
   }
@@ -83,7 +87,7 @@ export class Inventory {
       const current = await this.#store.get<StockItem>(key);
       if (!current) return undefined;
       const item = restock(current.value, quantity, this.#options.now());
-      await this.#commitItems([current], [item]);
+      await this.#commit([current], [item], [], stockEvents(current.value, item));
       return item;
     });
   }
@@ -92,39 +96,18 @@ export class Inventory {
    * Reserves every line of the order or none, once per order: a reservation
    * that exists (or the tombstone of a cancelled order) is never made again.
    */
-  async reserve(orderId: string, lines: RequestedLine[], payment: unknown): Promise<ReserveResult> {
+  async reserve(orderId: string, lines: RequestedLine[], payment?: PaymentInstructionData): Promise<ReserveResult> {
     const resKey = reservationKey(orderId);
     const keys = [...new Set(lines.map((l) => skuKey(l.sku)))];
     return this.#locks.withLocks([resKey, ...keys], async () => {
       if (await this.#store.get<Reservation>(resKey)) return "already-decided";
       const entries = await this.#store.getMany<StockItem>(keys);
       const items = new Map(entries.map((e) => [e.value.sku, e.value]));
-      const now = this.#options.now();
-      const outcome = reserveStock(orderId, lines, items, now, this.#options.reservationTtlSeconds, this.#options.currency);
-      if (outcome.kind === "rejected") {
-        const { reservation } = outcome;
-        await this.#store.commit(
-          [upsert(undefined, resKey, reservation)],
-          [{ key: resKey, type: "inventory.rejected", data: { order_id: orderId, reason: reservation.reason, skus: reservation.rejected_skus } }],
-        );
-        return "rejected";
-      }
-      const { reservation } = outcome;
-      const reserved: OutboxEvent = {
-        key: resKey,
-        type: "inventory.reserved",
-        data: {
-          order_id: orderId,
-          lines: reservation.lines,
-          total_amount: reservation.total_amount,
-          currency: reservation.currency,
-          expires_at: reservation.expires_at,
-          // Passed through from order.created, so that payment needs no second event.
-          payment,
-        },
-      };
-      await this.#commitItems(entries, outcome.items, [upsert(undefined, resKey, reservation)], [reserved]);
-      return "reserved";
+      const { reservationTtlSeconds, currency } = this.#options;
+      const outcome = reserveStock(orderId, lines, items, this.#options.now(), reservationTtlSeconds, currency, payment);
+      const changed = outcome.kind === "reserved" ? outcome.items : [];
+      await this.#commit(entries, changed, [upsert(undefined, resKey, outcome.reservation)], outcome.events);
+      return outcome.kind;
     });
   }
 
@@ -143,12 +126,7 @@ export class Inventory {
       return this.#withItems(current.value, async (entries, items) => {
         const released = releaseReservation(current.value, items, reason, this.#options.now());
         if (!released) return "nothing-held";
-        const event: OutboxEvent = {
-          key: current.key,
-          type: "inventory.released",
-          data: { order_id: orderId, reason, lines: current.value.lines },
-        };
-        await this.#commitItems(entries, released.items, [upsert(current, current.key, released.reservation)], [event]);
+        await this.#commitSettled(entries, current, released);
         return "released";
       });
     });
@@ -161,8 +139,7 @@ export class Inventory {
       return this.#withItems(current.value, async (entries, items) => {
         const committed = commitReservation(current.value, items, this.#options.now());
         if (!committed) return "nothing-held";
-        const event: OutboxEvent = { key: current.key, type: "inventory.committed", data: { order_id: orderId, lines: current.value.lines } };
-        await this.#commitItems(entries, committed.items, [upsert(current, current.key, committed.reservation)], [event]);
+        await this.#commitSettled(entries, current, committed);
         return "committed";
       });
     });
@@ -185,27 +162,23 @@ export class Inventory {
     });
   }
 
+  async #commitSettled(entries: StateEntry<StockItem>[], current: StateEntry<Reservation>, settled: Settled): Promise<void> {
+    await this.#commit(entries, settled.items, [upsert(current, current.key, settled.reservation)], settled.events);
+  }
+
   /**
-   * Commits changed items (each announced by inventory.stock_changed, and by
-   * inventory.low_stock when it fell below its threshold) with `operations`
-   * and `events`, in one transaction.
+   * Commits changed items with `operations` and the events the domain
+   * decided, in one transaction; each event announces the key it describes.
    */
-  async #commitItems(
+  async #commit(
     before: Array<StateEntry<StockItem> | undefined>,
     items: StockItem[],
-    operations: StateOperation[] = [],
-    events: OutboxEvent[] = [],
+    operations: StateOperation[],
+    events: InventoryEvent[],
   ): Promise<void> {
     const previous = new Map(before.filter((e) => e !== undefined).map((e) => [e.value.sku, e]));
-    const ops = [...operations];
-    const announced = [...events];
-    for (const item of items) {
-      const entry = previous.get(item.sku);
-      const key = skuKey(item.sku);
-      ops.push(upsert(entry, key, item));
-      announced.push({ key, type: "inventory.stock_changed", data: stockChanged(item) });
-      if (fellBelowThreshold(entry?.value, item)) announced.push({ type: "inventory.low_stock", data: lowStock(item) });
-    }
+    const ops = [...operations, ...items.map((item) => upsert(previous.get(item.sku), skuKey(item.sku), item))];
+    const announced: OutboxEvent<DomainEvent>[] = events.map((event) => ({ ...event, key: announcedKey(event) }));
     await this.#store.commit(ops, announced);
   }
 }

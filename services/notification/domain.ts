@@ -4,6 +4,8 @@
  */
 
 import type { Template } from "../contracts/api/notifications.ts";
+import { domainEvent } from "../contracts/events.ts";
+import type { DomainEvent, LowStockData } from "../contracts/events.ts";
 export interface Notification {
   id: string;
   order_id: string;
@@ -103,13 +105,13 @@ export function publicNotification(notification: Notification): Omit<Notificatio
   return visible;
 }
 
-/** What a low-stock alert needs. */
-export interface LowStockFacts {
-  sku: string;
-  item_name: string;
-  available: number;
-  low_stock_threshold: number;
+/** notification.sent: what the log recorded, without the event that caused it. */
+export function notificationSent(notification: Notification): DomainEvent<"notification.sent"> {
+  return domainEvent("notification.sent", publicNotification(notification));
 }
+
+/** What a low-stock alert needs. */
+export type LowStockFacts = LowStockData;
 
 /** The alert to the operations mailbox when an item's available stock fell below its threshold. */
 export function lowStockAlert(item: LowStockFacts, to: string): Omit<Message, "template"> {

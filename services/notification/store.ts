@@ -5,9 +5,11 @@
  * after; a failure between the two sends it again on redelivery, so email is
  * at least once.
  */
+import type { DomainEvent } from "../contracts/events.ts";
 import type { KeyLocks } from "../kit/coordination/locks.ts";
 import type { OutboxStore } from "../kit/ports/ports.ts";
 import type { Message, Notification } from "./domain.ts";
+import { notificationSent } from "./domain.ts";
 
 export interface OrderNotifications {
   order_id: string;
@@ -17,10 +19,10 @@ export interface OrderNotifications {
 const orderLogKey = (orderId: string) => `order-notifications:${orderId}`;
 
 export class NotificationLog {
-  readonly #store: OutboxStore;
+  readonly #store: OutboxStore<DomainEvent>;
   readonly #locks: KeyLocks;
 
-  constructor(store: OutboxStore, locks: KeyLocks) {
+  constructor(store: OutboxStore<DomainEvent>, locks: KeyLocks) {
     this.#store = store;
     this.#locks = locks;
   }
@@ -44,11 +46,7 @@ export class NotificationLog {
       await send();
       const notification = entry();
       const value: OrderNotifications = { ...log, notifications: [...log.notifications, notification] };
-      const { event_id: _event, ...sent } = notification;
-      await this.#store.commit(
-        [{ operation: "upsert", key, value, ...(current ? { etag: current.etag } : {}) }],
-        [{ key, type: "notification.sent", data: sent }],
-      );
+      await this.#store.commit([{ operation: "upsert", key, value, ...(current ? { etag: current.etag } : {}) }], [{ key, ...notificationSent(notification) }]);
       return notification;
     });
   }

@@ -1,9 +1,9 @@
 /**
  * The order aggregate and its status machine. Pure: no I/O, no Dapr, no Koa.
  */
-import { FAILURE_REASONS, ORDER_STATUSES } from "../contracts/api/orders.ts";
-import type { FailureReason, OrderStatus } from "../contracts/api/orders.ts";
-import type { OrderCreatedData, PaymentInstructionData } from "../contracts/events.ts";
+import type { OrderStatus } from "../contracts/api/orders.ts";
+import { domainEvent } from "../contracts/events.ts";
+import type { DomainEvent, EventsOf, OrderCreatedData, OrderSnapshot, PaymentInstructionData, RejectionReason } from "../contracts/events.ts";
 
 
 /** Which status may follow which; terminal statuses have none. */
@@ -70,16 +70,13 @@ export interface StoredOrder extends Order {
   reservation_expires_at?: string;
 }
 
-/** The data of the order.created event. */
-export type OrderCreated = OrderCreatedData;
-
 /** A new pending order and the event that announces it. */
 export function createOrder(
   input: NewOrder,
   id: string,
   now: string,
   idempotency?: StoredOrder["idempotency"],
-): { order: StoredOrder; event: OrderCreated } {
+): { order: StoredOrder; event: DomainEvent<"order.created"> } {
   const items = input.items.map(({ sku, item_name, quantity }) => ({ sku, item_name, quantity }));
   const payment: PaymentInstruction = input.payment ?? { method: "card" };
   const order: StoredOrder = {
@@ -98,7 +95,7 @@ export function createOrder(
     payment,
     ...(idempotency ? { idempotency } : {}),
   };
-  const event: OrderCreated = {
+  const data: OrderCreatedData = {
     order_id: id,
     customer_name: order.customer_name,
     customer_email: order.customer_email,
@@ -110,7 +107,7 @@ export function createOrder(
     payment,
     created_at: now,
   };
-  return { order, event };
+  return { order, event: domainEvent("order.created", data) };
 }
 
 /** Whether the status machine allows `from` → `to`. */
@@ -132,23 +129,15 @@ export function replayOutcome(existing: StoredOrder, requestHash: string): "repl
   return existing.idempotency?.request_hash === requestHash ? "replay" : "conflict";
 }
 
-/** Statuses from which the order still moves without an operator. */
-export function isTerminal(status: OrderStatus): boolean {
-  return TRANSITIONS[status].length === 0;
-}
-
 /** What consumers of order events learn about the order. */
-export function orderSnapshot(order: StoredOrder) {
+export function orderSnapshot(order: StoredOrder): OrderSnapshot {
   const visible = publicOrder(order);
   const { history: _history, ...snapshot } = visible;
   return snapshot;
 }
 
-/** An event the order emits with a change. */
-export interface OrderEvent {
-  type: "order.status_changed" | "order.cancelled" | "order.updated";
-  data: unknown;
-}
+/** An event the order emits with a change (order.created comes with createOrder). */
+export type OrderEvent = EventsOf<"order.">;
 
 /**
  * What an event or command means for the order: a change with the events it
@@ -190,10 +179,13 @@ export function transition(
     history: [...order.history, { status: to, at, ...(reason ? { reason } : {}) }],
     updated_at: at,
   };
-  const event: OrderEvent = {
-    type: "order.status_changed",
-    data: { order_id: order.id, status: to, previous_status: order.status, ...(reason ? { reason } : {}), order: orderSnapshot(next) },
-  };
+  const event = domainEvent("order.status_changed", {
+    order_id: order.id,
+    status: to,
+    previous_status: order.status,
+    ...(reason ? { reason } : {}),
+    order: orderSnapshot(next),
+  });
   return { kind: "change", order: next, events: [event] };
 }
 
@@ -221,7 +213,7 @@ export function onStockReserved(
 }
 
 /** Stock could not be reserved: the order fails with the reason. */
-export function onStockRejected(order: StoredOrder, reason: "out_of_stock" | "unknown_sku", now: Date): Decision {
+export function onStockRejected(order: StoredOrder, reason: RejectionReason, now: Date): Decision {
   if (order.status !== "pending") return { kind: "ignore", why: `order is ${order.status}` };
   return transition(order, "failed", now, {}, reason);
 }
@@ -252,7 +244,7 @@ export function expireReservation(order: StoredOrder, now: Date): Decision {
 export function onShipmentCreated(order: StoredOrder, shipment: { shipment_id: string; tracking_number: string }, now: Date): Decision {
   if (order.shipment_id === shipment.shipment_id) return { kind: "ignore", why: "already recorded" };
   const next: StoredOrder = { ...order, shipment_id: shipment.shipment_id, tracking_number: shipment.tracking_number, updated_at: now.toISOString() };
-  return { kind: "change", order: next, events: [{ type: "order.updated", data: { order_id: order.id, order: orderSnapshot(next) } }] };
+  return { kind: "change", order: next, events: [domainEvent("order.updated", { order_id: order.id, order: orderSnapshot(next) })] };
 }
 
 /** A courier scan: pickup ships the order, delivery delivers it. */
@@ -271,16 +263,11 @@ export function onShipmentStatus(order: StoredOrder, status: string, now: Date):
   return transition(order, target, now);
 }
 
-/** Statuses a cancellation can leave from: before the parcel is picked up. */
-export function isCancellable(status: OrderStatus): boolean {
-  return canTransition(status, "cancelled");
-}
-
 /** The order cancelled: status_changed plus order.cancelled, which asks for compensation. */
 export function cancelOrder(order: StoredOrder, now: Date): Decision {
   if (order.status === "cancelled") return { kind: "ignore", why: "already cancelled" };
   const change = transition(order, "cancelled", now);
-  change.events.push({ type: "order.cancelled", data: { order_id: order.id, previous_status: order.status } });
+  change.events.push(domainEvent("order.cancelled", { order_id: order.id, previous_status: order.status }));
   return change;
 }
 

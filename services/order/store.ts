@@ -9,7 +9,8 @@ import { EtagMismatchError } from "../kit/ports/errors.ts";
 import type { OutboxEvent, OutboxStore } from "../kit/ports/ports.ts";
 import { ListIndex } from "../kit/coordination/list-index.ts";
 import type { OrderStatus } from "../contracts/api/orders.ts";
-import type { Decision, OrderCreated, StoredOrder } from "./domain.ts";
+import type { DomainEvent } from "../contracts/events.ts";
+import type { Decision, StoredOrder } from "./domain.ts";
 
 /** How long an Idempotency-Key is remembered (24 hours, as clients expect). */
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
@@ -30,12 +31,12 @@ export interface IdempotencyRecord {
 }
 
 export class OrderStore {
-  readonly #store: OutboxStore;
+  readonly #store: OutboxStore<DomainEvent>;
   readonly #locks: KeyLocks;
   readonly #all: ListIndex;
   readonly #byStatus: ListIndex;
 
-  constructor(store: OutboxStore, locks: KeyLocks) {
+  constructor(store: OutboxStore<DomainEvent>, locks: KeyLocks) {
     this.#store = store;
     this.#locks = locks;
     this.#all = new ListIndex(store, locks, "orders-all");
@@ -68,10 +69,10 @@ export class OrderStore {
   }
 
   /** Stores a new order and emits order.created in one transaction. */
-  async create(order: StoredOrder, event: OrderCreated): Promise<void> {
+  async create(order: StoredOrder, event: DomainEvent<"order.created">): Promise<void> {
     const key = orderKey(order.id);
     await this.#locks.withLocks([key], () =>
-      this.#store.commit([{ operation: "upsert", key, value: order }], [{ key, type: "order.created", data: event }]),
+      this.#store.commit([{ operation: "upsert", key, value: order }], [{ key, ...event }]),
     );
   }
 
@@ -92,11 +93,9 @@ export class OrderStore {
       const decision = decide(current.value);
       if (decision.kind !== "change") return { order: current.value, decision };
       await before?.(current.value, decision);
+      // The first event announces the order's write; the others ride along.
       const [first, ...rest] = decision.events;
-      const events: OutboxEvent[] = [
-        ...(first ? [{ key, type: first.type, data: first.data }] : []),
-        ...rest.map((e) => ({ type: e.type, data: e.data })),
-      ];
+      const events: OutboxEvent<DomainEvent>[] = [...(first ? [{ ...first, key }] : []), ...rest];
       await this.#store.commit([{ operation: "upsert", key, value: decision.order, etag: current.etag }], events);
       return { order: decision.order, decision };
     });

@@ -9,6 +9,8 @@
 
 
 import type { ChargeStatus } from "../contracts/api/payments.ts";
+import { domainEvent } from "../contracts/events.ts";
+import type { EventsOf } from "../contracts/events.ts";
 export interface Charge {
   id: string;
   order_id: string;
@@ -62,4 +64,21 @@ export function settleEndedOrder(existing: Charge | undefined, orderId: string, 
 export function publicCharge(charge: Charge) {
   const { tombstone: _tombstone, ...visible } = charge;
   return visible;
+}
+
+/** An event payment emits. */
+export type PaymentEvent = EventsOf<"payment.">;
+
+const EVENT_OF = { captured: "payment.captured", declined: "payment.declined", refunded: "payment.refunded" } as const;
+
+/** What a charge announces: captured, declined and refunded ones an event each; pending and voided ones nothing. */
+export function paymentEvent(charge: Charge): PaymentEvent | undefined {
+  if (charge.status !== "captured" && charge.status !== "declined" && charge.status !== "refunded") return undefined;
+  return domainEvent(EVENT_OF[charge.status], {
+    order_id: charge.order_id,
+    payment_id: charge.id,
+    amount: charge.amount,
+    currency: charge.currency,
+    ...(charge.decline_reason ? { decline_reason: charge.decline_reason } : {}),
+  });
 }

@@ -2,36 +2,20 @@
  * Charges in the payment service's state store, one per order, each changed
  * under the order's charge lock and committed with its event (outbox).
  */
-import type { PaymentOutcomeData } from "../contracts/events.ts";
+import type { DomainEvent } from "../contracts/events.ts";
 import type { KeyLocks } from "../kit/coordination/locks.ts";
 import type { OutboxStore, StateEntry } from "../kit/ports/ports.ts";
 import type { Charge } from "./domain.ts";
-import { chargeOrder, settleEndedOrder } from "./domain.ts";
+import { chargeOrder, paymentEvent, settleEndedOrder } from "./domain.ts";
 
 export const chargeKey = (orderId: string) => `charge:${orderId}`;
 
-function outcome(charge: Charge): PaymentOutcomeData {
-  return {
-    order_id: charge.order_id,
-    payment_id: charge.id,
-    amount: charge.amount,
-    currency: charge.currency,
-    ...(charge.decline_reason ? { decline_reason: charge.decline_reason } : {}),
-  };
-}
-
-const EVENT_OF: Partial<Record<Charge["status"], string>> = {
-  captured: "payment.captured",
-  declined: "payment.declined",
-  refunded: "payment.refunded",
-};
-
 export class Payments {
-  readonly #store: OutboxStore;
+  readonly #store: OutboxStore<DomainEvent>;
   readonly #locks: KeyLocks;
   readonly #now: () => Date;
 
-  constructor(store: OutboxStore, locks: KeyLocks, now: () => Date) {
+  constructor(store: OutboxStore<DomainEvent>, locks: KeyLocks, now: () => Date) {
     this.#store = store;
     this.#locks = locks;
     this.#now = now;
@@ -69,12 +53,9 @@ export class Payments {
   /** Writes the charge, with the event its status calls for (none for pending or voided ones). */
   async #write(current: StateEntry<Charge> | undefined, charge: Charge): Promise<void> {
     const key = chargeKey(charge.order_id);
-    const type = EVENT_OF[charge.status];
+    const event = paymentEvent(charge);
     const guard = current ? { etag: current.etag } : { onlyIfAbsent: true };
-    if (!type) return this.#store.save(key, charge, guard);
-    await this.#store.commit(
-      [{ operation: "upsert", key, value: charge, ...(current ? { etag: current.etag } : {}) }],
-      [{ key, type, data: outcome(charge) }],
-    );
+    if (!event) return this.#store.save(key, charge, guard);
+    await this.#store.commit([{ operation: "upsert", key, value: charge, ...(current ? { etag: current.etag } : {}) }], [{ key, ...event }]);
   }
 }

@@ -6,6 +6,8 @@
 
 /** Which status may follow which; hub scans repeat in_transit, failed deliveries go out again. */
 import type { ScanStatus, ShipmentStatus } from "../contracts/api/shipments.ts";
+import { domainEvent } from "../contracts/events.ts";
+import type { DomainEvent } from "../contracts/events.ts";
 export const SHIPMENT_TRANSITIONS: Readonly<Record<ShipmentStatus, readonly ShipmentStatus[]>> = {
   created: ["picked_up", "cancelled"],
   picked_up: ["in_transit", "out_for_delivery"],
@@ -104,12 +106,41 @@ export function cancelShipment(shipment: Shipment, now: Date): Shipment {
 }
 
 /** Records the courier's position; a delivered or cancelled shipment moves no more. */
-export function moveShipment(shipment: Shipment, position: Omit<Position, "at">, now: Date): Shipment {
+export function moveShipment(shipment: Shipment, position: Omit<Position, "at">, now: Date): Shipment & { last_location: Position } {
   if (shipment.status === "delivered" || shipment.status === "cancelled") {
     throw new IllegalShipmentTransition(shipment.status, shipment.status);
   }
   const at = now.toISOString();
   return { ...shipment, last_location: { ...position, at }, updated_at: at };
+}
+
+/** shipment.created: the parcel has a number and a courier. */
+export function shipmentCreated(shipment: Shipment): DomainEvent<"shipment.created"> {
+  const { id: shipment_id, order_id, tracking_number, courier, estimated_delivery } = shipment;
+  return domainEvent("shipment.created", { order_id, shipment_id, tracking_number, courier, estimated_delivery });
+}
+
+/** shipment.status_changed, with the latest scan's time and place. */
+export function shipmentStatusChanged(shipment: Shipment): DomainEvent<"shipment.status_changed"> {
+  const last = shipment.events.at(-1)!;
+  return domainEvent("shipment.status_changed", {
+    order_id: shipment.order_id,
+    shipment_id: shipment.id,
+    tracking_number: shipment.tracking_number,
+    status: shipment.status,
+    at: last.at,
+    ...(last.location ? { location: last.location } : {}),
+  });
+}
+
+/** shipment.location_updated, for a shipment that has a position. */
+export function shipmentLocationUpdated(shipment: Shipment & { last_location: Position }): DomainEvent<"shipment.location_updated"> {
+  return domainEvent("shipment.location_updated", {
+    order_id: shipment.order_id,
+    shipment_id: shipment.id,
+    tracking_number: shipment.tracking_number,
+    ...shipment.last_location,
+  });
 }
 
 /** Whether the shipment still occupies its courier. */

@@ -6,12 +6,23 @@
  * Locks are always taken in one order (courier loads, then an order's entry,
  * then a shipment) so that writers never wait on each other in a circle.
  */
-import type { ShipmentCreatedData, ShipmentStatusChangedData } from "../contracts/events.ts";
+import type { DomainEvent } from "../contracts/events.ts";
 import type { KeyLocks } from "../kit/coordination/locks.ts";
-import type { OutboxEvent, OutboxStore, StateEntry } from "../kit/ports/ports.ts";
+import type { OutboxStore, StateEntry } from "../kit/ports/ports.ts";
 import type { ScanStatus } from "../contracts/api/shipments.ts";
 import type { Position, Shipment } from "./domain.ts";
-import { cancelShipment, createShipment, isActive, leastLoadedCourier, moveShipment, scanShipment, trackingNumberFrom } from "./domain.ts";
+import {
+  cancelShipment,
+  createShipment,
+  isActive,
+  leastLoadedCourier,
+  moveShipment,
+  scanShipment,
+  shipmentCreated,
+  shipmentLocationUpdated,
+  shipmentStatusChanged,
+  trackingNumberFrom,
+} from "./domain.ts";
 
 export const shipmentKey = (id: string) => `shipment:${id}`;
 const orderShipmentKey = (orderId: string) => `order-shipment:${orderId}`;
@@ -38,25 +49,13 @@ export interface ShipmentOrder {
   destination_address: string;
 }
 
-function statusChanged(shipment: Shipment): ShipmentStatusChangedData {
-  const last = shipment.events.at(-1)!;
-  return {
-    order_id: shipment.order_id,
-    shipment_id: shipment.id,
-    tracking_number: shipment.tracking_number,
-    status: shipment.status,
-    at: last.at,
-    ...(last.location ? { location: last.location } : {}),
-  };
-}
-
 export class Shipments {
-  readonly #store: OutboxStore;
+  readonly #store: OutboxStore<DomainEvent>;
   readonly #locks: KeyLocks;
   readonly #couriers: readonly string[];
   readonly #now: () => Date;
 
-  constructor(store: OutboxStore, locks: KeyLocks, couriers: readonly string[], now: () => Date) {
+  constructor(store: OutboxStore<DomainEvent>, locks: KeyLocks, couriers: readonly string[], now: () => Date) {
     this.#store = store;
     this.#locks = locks;
     this.#couriers = couriers;
@@ -111,15 +110,8 @@ export class Shipments {
         await this.#store.save(COURIER_LOADS, { active: { ...active, [plan.courier]: [...mine, plan.shipment_id] } } satisfies CourierLoads);
       }
       const shipment = createShipment(order, plan, this.#now());
-      const created: ShipmentCreatedData = {
-        order_id: order.order_id,
-        shipment_id: shipment.id,
-        tracking_number: shipment.tracking_number,
-        courier: shipment.courier,
-        estimated_delivery: shipment.estimated_delivery,
-      };
       const key = shipmentKey(shipment.id);
-      await this.#store.commit([{ operation: "upsert", key, value: shipment }], [{ key, type: "shipment.created", data: created }]);
+      await this.#store.commit([{ operation: "upsert", key, value: shipment }], [{ key, ...shipmentCreated(shipment) }]);
       return "created";
     });
   }
@@ -173,11 +165,7 @@ export class Shipments {
     return this.#change(id, async (current) => {
       if (!current) return undefined;
       const shipment = moveShipment(current.value, position, this.#now());
-      const event: OutboxEvent = {
-        key: current.key,
-        type: "shipment.location_updated",
-        data: { order_id: shipment.order_id, shipment_id: shipment.id, tracking_number: shipment.tracking_number, ...shipment.last_location },
-      };
+      const event = { key: current.key, ...shipmentLocationUpdated(shipment) };
       await this.#store.commit([{ operation: "upsert", key: current.key, value: shipment, etag: current.etag }], [event]);
       return shipment;
     });
@@ -191,7 +179,7 @@ export class Shipments {
   async #commitStatus(current: StateEntry<Shipment>, shipment: Shipment): Promise<void> {
     await this.#store.commit(
       [{ operation: "upsert", key: current.key, value: shipment, etag: current.etag }],
-      [{ key: current.key, type: "shipment.status_changed", data: statusChanged(shipment) }],
+      [{ key: current.key, ...shipmentStatusChanged(shipment) }],
     );
   }
 

@@ -45,8 +45,21 @@ export interface StateStore {
   transact(operations: StateOperation[], metadata?: Record<string, string>): Promise<void>;
 }
 
-/** A state store whose transactions also publish events (Dapr's outbox). */
-export interface OutboxStore extends StateStore {
+/** What an event is to the kit: a CloudEvent type and its data. Services narrow it to their event catalog. */
+export interface Announcement {
+  /** The CloudEvent type, such as order.created. */
+  type: string;
+  data: unknown;
+}
+
+/** An event published through the outbox of a state transaction. */
+export type OutboxEvent<E extends Announcement = Announcement> = E & {
+  /** The upserted key whose write the event announces. */
+  key?: string | undefined;
+};
+
+/** A state store whose transactions also publish events (Dapr's outbox), of the kinds in E. */
+export interface OutboxStore<E extends Announcement = Announcement> extends StateStore {
   /**
    * Writes `operations` and publishes `events` in one state transaction: the
    * events leave only if the state is written. Dapr's outbox publishes one
@@ -54,16 +67,7 @@ export interface OutboxStore extends StateStore {
    * (its `key`); an event with no key gets a short-lived record of its own.
    * With no events, a single write is a plain save or delete.
    */
-  commit(operations: StateOperation[], events: OutboxEvent[]): Promise<void>;
-}
-
-/** An event published through the outbox of a state transaction. */
-export interface OutboxEvent {
-  /** The CloudEvent type, such as order.created. */
-  type: string;
-  data: unknown;
-  /** The upserted key whose write the event announces. */
-  key?: string;
+  commit(operations: StateOperation[], events: OutboxEvent<E>[]): Promise<void>;
 }
 
 export interface PublishOptions {

@@ -124,6 +124,7 @@ describe("inventory domain", () => {
           created_at: NOW.toISOString(),
           updated_at: NOW.toISOString(),
         },
+        events: [{ type: "inventory.rejected", data: { order_id: "o-1", reason: "out_of_stock", skus: ["B"] } }],
       });
     });
 

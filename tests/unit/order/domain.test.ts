@@ -11,13 +11,13 @@ describe("order domain", () => {
     const { order, event } = createOrder(newOrder, "o-1", "2026-01-01T00:00:00.000Z");
     expect(order).to.include({ id: "o-1", status: "pending", created_at: "2026-01-01T00:00:00.000Z", updated_at: "2026-01-01T00:00:00.000Z" });
     expect(order.history).to.deep.equal([{ status: "pending", at: "2026-01-01T00:00:00.000Z" }]);
-    expect(event).to.deep.include({ order_id: "o-1", customer_email: "ada@example.com", items: newOrder.items });
+    expect(event.data).to.deep.include({ order_id: "o-1", customer_email: "ada@example.com", items: newOrder.items });
   });
 
   it("treats a missing payment as an accepted card", () => {
-    expect(createOrder(newOrder, "o-1", "t").event.payment).to.deep.equal({ method: "card" });
+    expect(createOrder(newOrder, "o-1", "t").event.data.payment).to.deep.equal({ method: "card" });
     const declined = createOrder({ ...newOrder, payment: { method: "card", card_token: "tok_declined" } }, "o-2", "t");
-    expect(declined.event.payment).to.deep.equal({ method: "card", card_token: "tok_declined" });
+    expect(declined.event.data.payment).to.deep.equal({ method: "card", card_token: "tok_declined" });
   });
 
   it("never shows the card token or idempotency record to clients", () => {
@@ -114,7 +114,7 @@ describe("order status machine", () => {
           data: { order_id: "o-1", status: "failed", previous_status: "processing", reason: "reservation_expired", order: snapshot },
         },
       ]);
-      const data = events[0]!.data as { order: Record<string, unknown> };
+      const data = events[0]!.data as unknown as { order: Record<string, unknown> };
       expect(data.order).to.not.have.any.keys("history", "payment", "idempotency", "reservation_expires_at");
       expect(data.order).to.include({ status: "failed", status_reason: "reservation_expired" });
     });
