@@ -1,7 +1,31 @@
-// Lint rules, including the portability boundary: services reach Dapr only
-// through the kit's ports, and domain files stay pure.
+// Lint rules, including the boundaries: services reach Dapr only through the
+// kit's ports, never import each other, and domain files stay pure.
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
+
+const noDapr = { group: ["@dapr/dapr"], message: "Services reach Dapr through the kit's ports (services/kit/ports/ports.ts)." };
+// A service imports only the kit, the contract and its own files: never
+// another service (they talk through events and service invocation).
+const ownServiceOnly = {
+  regex: "^\\.\\./(?!kit/|contracts/)|^\\.\\./\\.\\./",
+  message: "A service imports only services/kit/, services/contracts/ and its own files, never another service.",
+};
+const kitStandsAlone = {
+  regex: "^(\\.\\./)+(gateway|order|inventory|payment|tracking|notification|contracts)/",
+  message: "The kit knows no service and no contract: services depend on it, not the other way round.",
+};
+const contractsStandAlone = {
+  regex: "^(\\.\\./)+(gateway|order|inventory|payment|tracking|notification)/",
+  message: "The contract is what services share: it imports no service.",
+};
+const pureDomain = {
+  group: ["koa", "@koa/*", "@dapr/*", "node:*", "**/kit/dapr/*", "**/kit/http/*", "**/kit/events/*", "**/kit/coordination/*"],
+  message: "domain.ts is pure: no I/O, no Dapr, no Koa.",
+};
+
+function restrictedImports(files, patterns, ignores = []) {
+  return [{ files, ignores, rules: { "no-restricted-imports": ["error", { patterns }] } }];
+}
 
 export default tseslint.config(
   { ignores: ["dist/", "node_modules/", ".dapr/", "services/*/.dapr/", "deploy/docker/"] },
@@ -19,22 +43,14 @@ export default tseslint.config(
       ],
     },
   },
-  {
-    files: ["services/**/*.ts"],
-    ignores: ["services/kit/dapr/http.ts"],
-    rules: {
-      "no-restricted-imports": ["error", { patterns: [{ group: ["@dapr/dapr"], message: "Services reach Dapr through the kit's ports (services/kit/dapr/ports.ts)." }] }],
-    },
-  },
-  {
-    files: ["services/*/domain.ts"],
-    rules: {
-      "no-restricted-imports": [
-        "error",
-        { patterns: [{ group: ["koa", "@koa/*", "@dapr/*", "node:*", "**/kit/dapr/*", "**/kit/app.ts"], message: "domain.ts is pure: no I/O, no Dapr, no Koa." }] },
-      ],
-    },
-  },
+  // One no-restricted-imports per kind of file (a later config would replace,
+  // not extend, an earlier one's patterns for the same file).
+  ...restrictedImports(["services/kit/**/*.ts"], [noDapr, kitStandsAlone], ["services/kit/dapr/http.ts"]),
+  // The one adapter that wraps the Dapr SDK.
+  ...restrictedImports(["services/kit/dapr/http.ts"], [kitStandsAlone]),
+  ...restrictedImports(["services/contracts/**/*.ts"], [noDapr, contractsStandAlone]),
+  ...restrictedImports(["services/*/*.ts"], [noDapr, ownServiceOnly], ["services/kit/**", "services/contracts/**", "services/*/domain.ts"]),
+  ...restrictedImports(["services/*/domain.ts"], [noDapr, ownServiceOnly, pureDomain]),
   {
     files: ["services/**/*.ts"],
     ignores: ["services/kit/runtime.ts"],

@@ -1,7 +1,7 @@
 /** The gateway's app, built from its dependencies (real or fake). */
 import type Koa from "koa";
 import { createApp } from "../kit/http/app.ts";
-import type { ReadinessCheck } from "../kit/http/app.ts";
+import type { ReadinessCheck } from "../kit/http/probes.ts";
 import type { ServiceInvoker, SidecarHealth } from "../kit/ports/ports.ts";
 import type { Logger } from "../kit/logger.ts";
 import type { HttpMetrics } from "../kit/metrics.ts";

@@ -6,7 +6,7 @@
  */
 import { Buffer } from "node:buffer";
 import type { Context } from "koa";
-import { requestLog } from "../kit/http/app.ts";
+import { requestLog } from "../kit/http/request-context.ts";
 import { DaprTimeoutError, DaprUnavailableError } from "../kit/ports/errors.ts";
 import type { ServiceInvoker } from "../kit/ports/ports.ts";
 import { HttpProblem } from "../kit/http/problems.ts";
@@ -63,7 +63,7 @@ export async function forward(
       throw new HttpProblem(GatewayProblems.upstreamTimeout, `The ${appId} service did not answer within ${timeoutMs} ms`);
     }
     if (err instanceof DaprUnavailableError) {
-      requestLog(ctx).error({ err: err.message, app_id: appId }, "gateway sidecar unreachable");
+      requestLog(ctx).error({ err, app_id: appId }, "gateway sidecar unreachable");
       throw new HttpProblem(GatewayProblems.upstreamUnavailable, `The ${appId} service cannot be reached`);
     }
     throw err;

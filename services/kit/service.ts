@@ -3,7 +3,7 @@
  * ports to the sidecar, build the app, listen, and shut down gracefully.
  */
 import type Koa from "koa";
-import type { ReadinessCheck } from "./http/app.ts";
+import type { ReadinessCheck } from "./http/probes.ts";
 import type { KitConfig } from "./config.ts";
 import { ConfigError } from "./config.ts";
 import { connectSidecar } from "./dapr/adapters.ts";

@@ -7,7 +7,7 @@
  * failed (and payment refunds it).
  */
 import Router from "@koa/router";
-import { requestLog } from "../kit/http/app.ts";
+import { requestLog } from "../kit/http/request-context.ts";
 import { expireReservation } from "./domain.ts";
 import type { OrderStore } from "./store.ts";
 

@@ -1,7 +1,7 @@
 /** The order API: create, read, list, change the status of and cancel orders. */
 import Router from "@koa/router";
 import type { Context } from "koa";
-import { requestLog } from "../kit/http/app.ts";
+import { requestLog } from "../kit/http/request-context.ts";
 import { HttpProblem } from "../kit/http/problems.ts";
 import { readPaging } from "../kit/http/paging.ts";
 import { validator } from "../kit/validation.ts";

@@ -6,7 +6,7 @@
  * same code paths as a real courier's scans.
  */
 import Router from "@koa/router";
-import { requestLog } from "../kit/http/app.ts";
+import { requestLog } from "../kit/http/request-context.ts";
 import { IllegalShipmentTransition, simulatedNextScan } from "./domain.ts";
 import type { Shipments } from "./store.ts";
 
