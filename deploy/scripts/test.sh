@@ -26,5 +26,10 @@ eslint --max-warnings 0 .
 step "unit tests"
 mocha --timeout 10000 'dist/tests/unit/**/*.test.js'
 
+# The apps built from the .ts sources, served by the kit's server on Deno and
+# called over loopback sockets: Deno breakage shows here in seconds.
+step "runtime smoke tests (Deno)"
+npm run --silent test:deno
+
 step "integration and end-to-end tests (real sidecars; runtime: ${RUNTIME:-node}; pub/sub: ${PUBSUB:-redis}; state: ${STATE:-redis})"
 mocha --timeout 240000 --require dist/tests/support/system-hooks.js 'dist/tests/integration/**/*.test.js' dist/tests/e2e/saga.test.js

@@ -23,7 +23,6 @@ import { appBasics, FakeInvoker, FakeSidecar, FakeStateStore, jsonResponse } fro
 import { newOrder } from "../../support/fixtures.ts";
 
 const NOW = () => new Date("2026-03-01T10:00:00Z");
-const bad: number = "x";
 
 /** An output binding that keeps what it was asked to send. */
 class FakeBinding implements OutputBinding {
@@ -61,16 +60,27 @@ function allApps(): Record<string, Koa> {
   };
 }
 
-/** Serves `app` with the kit's server on 127.0.0.1 (a free port), runs `use` with its base URL, then closes it. */
+/**
+ * Serves `app` with the kit's server on 127.0.0.1 (a free port), runs `use`
+ * with its base URL, then closes it and checks that it really stopped: Deno's
+ * sanitizers do not see node:http servers, so the test checks it itself.
+ */
 async function withServer<T>(app: Koa, use: (base: string) => Promise<T>): Promise<T> {
-  const { logger } = appBasics("smoke");
+  const { logger, lines } = appBasics("smoke");
   const running = await serve(app, { host: "127.0.0.1", port: 0, logger, shutdownTimeoutMs: 2000 });
+  const { port } = running.server.address() as AddressInfo;
+  assert.ok(port > 0, "the server listens on a port of its own");
+  const base = `http://127.0.0.1:${port}`;
+  let result: T;
   try {
-    const { port } = running.server.address() as AddressInfo;
-    return await use(`http://127.0.0.1:${port}`);
+    result = await use(base);
   } finally {
     await running.close();
   }
+  assert.equal(running.server.listening, false, "close() stops the server");
+  assert.deepEqual(lines.filter((l) => l.level === "warn").map((l) => l.msg), [], "close() ends without hitting the shutdown timeout");
+  await assert.rejects(fetch(`${base}/healthz`), TypeError, "nothing answers on the port once closed");
+  return result;
 }
 
 Deno.test("every service's app, served by the kit's server on Deno, answers /healthz naming the deno runtime", async () => {
