@@ -59,9 +59,9 @@ export function trackingRoutes(shipments: Shipments): Router {
     ctx.body = shipment;
   });
 
-  router.get("/api/v1/track/:number", async (ctx) => {
-    const shipment = await shipments.byTrackingNumber(ctx.params.number!);
-    if (!shipment) throw new HttpProblem(TrackingProblems.shipmentNotFound, `No shipment with tracking number ${ctx.params.number}`);
+  router.get("/api/v1/track/:tracking_number", async (ctx) => {
+    const shipment = await shipments.byTrackingNumber(ctx.params.tracking_number!);
+    if (!shipment) throw new HttpProblem(TrackingProblems.shipmentNotFound, `No shipment with tracking number ${ctx.params.tracking_number}`);
     ctx.body = publicTracking(shipment);
   });
 

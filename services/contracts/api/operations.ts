@@ -1,0 +1,293 @@
+/**
+ * The public API as data: every operation the gateway forwards, the service
+ * that answers it, its parameters, request body and answers. The gateway's
+ * /openapi.json is built from it (services/gateway/openapi.ts), the services
+ * validate with the same schemas, and a unit test holds every service's
+ * router to it: the same paths and methods, and no status that is not here.
+ */
+import type { JsonSchema } from "../../kit/validation.ts";
+import { itemInputSchema, restockSchema, stockItemSchema } from "./inventory.ts";
+import { notificationSchema } from "./notifications.ts";
+import { newOrderSchema, ORDER_STATUSES, orderSchema, statusUpdateSchema } from "./orders.ts";
+import { paymentSchema } from "./payments.ts";
+import { positionSchema, scanSchema, shipmentSchema, trackingSchema } from "./shipments.ts";
+
+/** The app-ids of the services behind the gateway. */
+export type ServiceId = "order" | "inventory" | "payment" | "tracking" | "notification";
+
+export interface Parameter {
+  name: string;
+  in: "path" | "query" | "header";
+  required: boolean;
+  description: string;
+  schema: JsonSchema;
+}
+
+/** An answer: its description and, for a success, the schema of its body (problems share one schema). */
+export interface Answer {
+  description: string;
+  schema?: JsonSchema;
+  headers?: Record<string, { schema: JsonSchema }>;
+}
+
+export interface Operation {
+  service: ServiceId;
+  method: "get" | "post" | "put" | "delete";
+  /** The path under the gateway, OpenAPI style (`/api/v1/orders/{id}`). */
+  path: string;
+  summary: string;
+  parameters?: Parameter[];
+  /** The component name of the request body's schema (a key of SCHEMAS). */
+  body?: string;
+  /** A valid request body, for the document and for the contract test. */
+  example?: Record<string, unknown>;
+  /** Answers by status, besides those every operation can give (COMMON_ANSWERS). */
+  answers: Record<string, Answer>;
+}
+
+/** The schemas of request and answer bodies, by component name. */
+export const SCHEMAS: Record<string, JsonSchema> = {
+  NewOrder: newOrderSchema,
+  OrderStatusUpdate: statusUpdateSchema,
+  StockItemInput: itemInputSchema,
+  Restock: restockSchema,
+  ShipmentScan: scanSchema,
+  ShipmentPosition: positionSchema,
+  Order: orderSchema,
+  StockItem: stockItemSchema,
+  Payment: paymentSchema,
+  Shipment: shipmentSchema,
+  Tracking: trackingSchema,
+  Notification: notificationSchema,
+};
+
+/** What a problem answer's body is (RFC 9457). */
+export const PROBLEM_SCHEMA: JsonSchema = {
+  type: "object",
+  required: ["type", "title", "status"],
+  properties: {
+    type: { type: "string" },
+    title: { type: "string" },
+    status: { type: "integer" },
+    detail: { type: "string" },
+    instance: { type: "string" },
+    errors: { type: "array", items: { type: "object", required: ["field", "message"], properties: { field: { type: "string" }, message: { type: "string" } } } },
+  },
+};
+
+/** Answers any forwarded operation may give: the gateway's, when the owning service cannot be reached. */
+export const COMMON_ANSWERS: Record<string, Answer> = {
+  "503": { description: "The owning service or a dependency is unavailable or busy; retry (Retry-After)" },
+  "504": { description: "The owning service did not answer in time; the outcome is unknown" },
+};
+
+/** Answers every operation with a JSON body may give. */
+export const BODY_ANSWERS: Record<string, Answer> = {
+  "400": { description: "Malformed JSON" },
+  "413": { description: "The body is too large" },
+  "415": { description: "The body is not application/json" },
+  "422": { description: "A field breaks the rules; errors names each" },
+};
+
+const ref = (name: string): JsonSchema => ({ $ref: `#/components/schemas/${name}` });
+const path = (name: string, description: string): Parameter => ({ name, in: "path", required: true, description, schema: { type: "string" } });
+const query = (name: string, description: string, schema: JsonSchema, required = false): Parameter => ({ name, in: "query", required, description, schema });
+const paging = [
+  query("page", "Page number, from 1", { type: "integer", minimum: 1, default: 1 }),
+  query("page_size", "Items per page", { type: "integer", minimum: 1, maximum: 100, default: 10 }),
+];
+const paged = (item: string): JsonSchema => ({
+  type: "object",
+  required: ["items", "page", "page_size", "total"],
+  properties: { items: { type: "array", items: ref(item) }, page: { type: "integer" }, page_size: { type: "integer" }, total: { type: "integer" } },
+});
+const listOf = (item: string): JsonSchema => ({ type: "array", items: ref(item) });
+const badQuery: Answer = { description: "A query parameter breaks the rules; errors names each" };
+const byOrder = query("order_id", "The order's id", { type: "string", minLength: 1 }, true);
+const orderId = path("id", "The order's id");
+const sku = path("sku", "The item's SKU");
+const shipmentId = path("id", "The shipment's id");
+
+export const OPERATIONS: Operation[] = [
+  {
+    service: "order",
+    method: "post",
+    path: "/api/v1/orders",
+    summary: "Place an order",
+    parameters: [{ name: "Idempotency-Key", in: "header", required: false, description: "Repeats of one request return one order", schema: { type: "string", maxLength: 255 } }],
+    body: "NewOrder",
+    example: {
+      customer_name: "Ada Lovelace",
+      customer_email: "ada@example.com",
+      origin_address: "1 Analytical Way, London",
+      destination_address: "12 Engine Street, Manchester",
+      package_weight: 2.5,
+      package_dimensions: "30x20x10",
+      items: [{ sku: "SKU-BOLT", item_name: "Brass bolt", quantity: 3 }],
+    },
+    answers: {
+      "201": { description: "The order, pending", schema: ref("Order"), headers: { Location: { schema: { type: "string" } } } },
+      "200": { description: "The order placed earlier with the same Idempotency-Key and body", schema: ref("Order") },
+      "409": { description: "The Idempotency-Key was used with another body" },
+    },
+  },
+  {
+    service: "order",
+    method: "get",
+    path: "/api/v1/orders",
+    summary: "List orders, newest first",
+    parameters: [...paging, query("status", "Only orders with this status", { enum: [...ORDER_STATUSES] })],
+    answers: { "200": { description: "A page of orders", schema: paged("Order") }, "422": badQuery },
+  },
+  {
+    service: "order",
+    method: "get",
+    path: "/api/v1/orders/{id}",
+    summary: "An order",
+    parameters: [orderId],
+    answers: { "200": { description: "The order", schema: ref("Order") }, "404": { description: "No such order" } },
+  },
+  {
+    service: "order",
+    method: "delete",
+    path: "/api/v1/orders/{id}",
+    summary: "Cancel an order (stock released, payment refunded, shipment cancelled)",
+    parameters: [orderId],
+    answers: {
+      "200": { description: "The cancelled order", schema: ref("Order") },
+      "404": { description: "No such order" },
+      "409": { description: "Picked up, delivered or failed: too late" },
+    },
+  },
+  {
+    service: "order",
+    method: "get",
+    path: "/api/v1/orders/{id}/items",
+    summary: "An order's items",
+    parameters: [orderId],
+    answers: { "200": { description: "The items", schema: { type: "array", items: { type: "object" } } }, "404": { description: "No such order" } },
+  },
+  {
+    service: "order",
+    method: "put",
+    path: "/api/v1/orders/{id}/status",
+    summary: "Set an order's status (operators: shipped, delivered, cancelled)",
+    parameters: [orderId],
+    body: "OrderStatusUpdate",
+    example: { status: "shipped" },
+    answers: {
+      "200": { description: "The order", schema: ref("Order") },
+      "404": { description: "No such order" },
+      "409": { description: "The transition is not allowed" },
+    },
+  },
+  {
+    service: "inventory",
+    method: "get",
+    path: "/api/v1/inventory",
+    summary: "List items",
+    parameters: paging,
+    answers: { "200": { description: "A page of items", schema: paged("StockItem") }, "422": badQuery },
+  },
+  {
+    service: "inventory",
+    method: "get",
+    path: "/api/v1/inventory/{sku}",
+    summary: "An item and its stock",
+    parameters: [sku],
+    answers: { "200": { description: "The item", schema: ref("StockItem") }, "404": { description: "No such item" } },
+  },
+  {
+    service: "inventory",
+    method: "put",
+    path: "/api/v1/inventory/{sku}",
+    summary: "Create or replace an item",
+    parameters: [sku],
+    body: "StockItemInput",
+    example: { item_name: "Brass bolt", unit_price: 0.25, on_hand: 100, low_stock_threshold: 10 },
+    answers: { "200": { description: "The item", schema: ref("StockItem") }, "409": { description: "on_hand below reserved stock" } },
+  },
+  {
+    service: "inventory",
+    method: "post",
+    path: "/api/v1/inventory/{sku}/restock",
+    summary: "Add stock",
+    parameters: [sku],
+    body: "Restock",
+    example: { quantity: 50 },
+    answers: { "200": { description: "The item", schema: ref("StockItem") }, "404": { description: "No such item" } },
+  },
+  {
+    service: "payment",
+    method: "get",
+    path: "/api/v1/payments",
+    summary: "An order's payments",
+    parameters: [byOrder],
+    answers: { "200": { description: "The payments", schema: listOf("Payment") }, "422": badQuery },
+  },
+  {
+    service: "tracking",
+    method: "get",
+    path: "/api/v1/shipments",
+    summary: "An order's shipments",
+    parameters: [byOrder],
+    answers: { "200": { description: "The shipments", schema: listOf("Shipment") }, "422": badQuery },
+  },
+  {
+    service: "tracking",
+    method: "get",
+    path: "/api/v1/shipments/{id}",
+    summary: "A shipment",
+    parameters: [shipmentId],
+    answers: { "200": { description: "The shipment", schema: ref("Shipment") }, "404": { description: "No such shipment" } },
+  },
+  {
+    service: "tracking",
+    method: "post",
+    path: "/api/v1/shipments/{id}/events",
+    summary: "A courier scan",
+    parameters: [shipmentId],
+    body: "ShipmentScan",
+    example: { status: "picked_up", location: "London depot" },
+    answers: {
+      "200": { description: "The shipment", schema: ref("Shipment") },
+      "404": { description: "No such shipment" },
+      "409": { description: "Scan out of order" },
+    },
+  },
+  {
+    service: "tracking",
+    method: "post",
+    path: "/api/v1/shipments/{id}/locations",
+    summary: "A position update",
+    parameters: [shipmentId],
+    body: "ShipmentPosition",
+    example: { lat: 51.5, lon: -0.12, description: "A40 westbound" },
+    answers: {
+      "200": { description: "The shipment", schema: ref("Shipment") },
+      "404": { description: "No such shipment" },
+      "409": { description: "Delivered or cancelled" },
+    },
+  },
+  {
+    service: "tracking",
+    method: "get",
+    path: "/api/v1/track/{tracking_number}",
+    summary: "Public tracking",
+    parameters: [path("tracking_number", "The shipment's tracking number")],
+    answers: { "200": { description: "Where the parcel is", schema: ref("Tracking") }, "404": { description: "No such tracking number" } },
+  },
+  {
+    service: "notification",
+    method: "get",
+    path: "/api/v1/notifications",
+    summary: "The messages sent about an order",
+    parameters: [byOrder],
+    answers: { "200": { description: "The notifications", schema: listOf("Notification") }, "422": badQuery },
+  },
+];
+
+/** Every status an operation may answer: its own, the body ones when it takes a body, and the common ones. */
+export function answersOf(operation: Operation): Record<string, Answer> {
+  return { ...operation.answers, ...(operation.body ? BODY_ANSWERS : {}), ...COMMON_ANSWERS };
+}
