@@ -10,13 +10,14 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
-import { createWriteStream, mkdirSync, rmSync } from "node:fs";
+import { createWriteStream, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { connect } from "node:net";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import process from "node:process";
 import { setTimeout as delay } from "node:timers/promises";
+import { parse } from "yaml";
 
 export interface SystemOptions {
   /** Added to every app, Dapr HTTP, gRPC and metrics port of dapr.yaml. */
@@ -85,8 +86,10 @@ function serverFor(choice: string): string {
   return choice === "jetstream" ? "nats" : choice === "mqtt" ? "mosquitto" : choice;
 }
 
-const APP_PORTS: Record<string, number> = { gateway: 8000, order: 8001, tracking: 8002, inventory: 8003, notification: 8004, payment: 8005 };
-const DAPR_PORTS: Record<string, number> = { gateway: 3500, order: 3501, tracking: 3502, inventory: 3503, notification: 3504, payment: 3505 };
+/** The ports dapr.yaml gives each app and its sidecar (a test run shifts them all by its port offset). */
+const TEMPLATE_APPS = (parse(readFileSync(join(root, "dapr.yaml"), "utf8")) as { apps: Array<{ appID: string; appPort: number; daprHTTPPort: number }> }).apps;
+const APP_PORTS: Record<string, number> = Object.fromEntries(TEMPLATE_APPS.map((app) => [app.appID, app.appPort]));
+const DAPR_PORTS: Record<string, number> = Object.fromEntries(TEMPLATE_APPS.map((app) => [app.appID, app.daprHTTPPort]));
 
 function startProcess(name: string, command: string, args: string[], logDir: string, env: NodeJS.ProcessEnv = process.env): ChildProcess {
   const log = createWriteStream(join(logDir, `${name}.log`));

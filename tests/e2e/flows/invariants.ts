@@ -1,5 +1,5 @@
 /**
- * The invariants of the saga (design §5), checked over everything the suite
+ * The invariants of the saga (docs/architecture.md#invariants), checked over everything the suite
  * did once the system is idle: no order lost, none stuck, money and stock
  * adding up. It prints the figures it checked.
  */
