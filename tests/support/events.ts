@@ -4,17 +4,22 @@ import type { OrderCreatedData, OrderSnapshot } from "../../services/contracts/e
 
 const AT = "2026-03-01T09:00:00.000Z";
 
+/** Who ordered what, where from and where to: the same in every fixture. */
+const ORDER = {
+  customer_name: "Ada",
+  customer_email: "ada@example.com",
+  origin_address: "A",
+  destination_address: "B",
+  package_weight: 1,
+  items: [{ sku: "A", item_name: "Item A", quantity: 1 }],
+};
+
 /** An order as order events carry it, with `extra` laid over it. */
 export function orderSnapshot(orderId: string, status: OrderStatus, extra: Partial<OrderSnapshot> = {}): OrderSnapshot {
   return {
     id: orderId,
     status,
-    customer_name: "Ada",
-    customer_email: "ada@example.com",
-    origin_address: "A",
-    destination_address: "B",
-    package_weight: 1,
-    items: [{ sku: "A", item_name: "Item A", quantity: 1 }],
+    ...ORDER,
     created_at: AT,
     updated_at: AT,
     ...extra,
@@ -25,12 +30,7 @@ export function orderSnapshot(orderId: string, status: OrderStatus, extra: Parti
 export function orderCreatedData(orderId: string, extra: Partial<OrderCreatedData> = {}): OrderCreatedData {
   return {
     order_id: orderId,
-    customer_name: "Ada",
-    customer_email: "ada@example.com",
-    origin_address: "A",
-    destination_address: "B",
-    package_weight: 1,
-    items: [{ sku: "A", item_name: "Item A", quantity: 1 }],
+    ...ORDER,
     payment: { method: "card" },
     created_at: AT,
     ...extra,
