@@ -12,7 +12,7 @@
  */
 import type { JSONSchemaType } from "ajv";
 import { FAILURE_REASONS, ORDER_STATUSES } from "./api/orders.ts";
-import type { FailureReason, OrderStatus } from "./api/orders.ts";
+import type { OrderStatus } from "./api/orders.ts";
 import { SHIPMENT_STATUSES } from "./api/shipments.ts";
 import type { ShipmentStatus } from "./api/shipments.ts";
 
@@ -227,7 +227,7 @@ const orderSnapshotSchema: JSONSchemaType<OrderSnapshot> = {
   properties: {
     id,
     status: orderStatusSchema,
-    status_reason: { type: "string", enum: FAILURE_REASONS, nullable: true } as unknown as JSONSchemaType<FailureReason | undefined> & { nullable: true },
+    status_reason: { type: "string", enum: FAILURE_REASONS, nullable: true },
     customer_name: text,
     customer_email: text,
     origin_address: text,

@@ -263,7 +263,10 @@ export function onShipmentStatus(order: StoredOrder, status: string, now: Date):
   return transition(order, target, now);
 }
 
-/** The order cancelled: status_changed plus order.cancelled, which asks for compensation. */
+/**
+ * The order cancelled: status_changed (which inventory, payment and tracking
+ * compensate on, as on every end) plus order.cancelled, for read models.
+ */
 export function cancelOrder(order: StoredOrder, now: Date): Decision {
   if (order.status === "cancelled") return { kind: "ignore", why: "already cancelled" };
   const change = transition(order, "cancelled", now);

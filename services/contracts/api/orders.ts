@@ -65,7 +65,7 @@ export const orderSchema: JsonSchema = {
   properties: {
     id: { type: "string" },
     status: { enum: [...ORDER_STATUSES] },
-    status_reason: { enum: ["out_of_stock", "unknown_sku", "payment_declined", "reservation_expired"] },
+    status_reason: { enum: [...FAILURE_REASONS] },
     customer_name: { type: "string" },
     customer_email: { type: "string", format: "email" },
     origin_address: { type: "string" },
