@@ -69,12 +69,10 @@ export function publicCharge(charge: Charge) {
 /** An event payment emits. */
 export type PaymentEvent = EventsOf<"payment.">;
 
-const EVENT_OF = { captured: "payment.captured", declined: "payment.declined", refunded: "payment.refunded" } as const;
-
 /** What a charge announces: captured, declined and refunded ones an event each; pending and voided ones nothing. */
 export function paymentEvent(charge: Charge): PaymentEvent | undefined {
   if (charge.status !== "captured" && charge.status !== "declined" && charge.status !== "refunded") return undefined;
-  return domainEvent(EVENT_OF[charge.status], {
+  return domainEvent(`payment.${charge.status}` as const, {
     order_id: charge.order_id,
     payment_id: charge.id,
     amount: charge.amount,
