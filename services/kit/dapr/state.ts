@@ -87,6 +87,9 @@ export function applySingle(store: StateStore, op: StateOperation): Promise<void
 }
 
 /** A Dapr state store component as a StateStore (and outbox, when configured). */
+/** How Dapr's Redis state store words an insert-only write that found the key there. */
+const REFUSED_INSERT = /failed to set key/;
+
 export class DaprStateStore implements OutboxStore {
   readonly #http: DaprHttp;
   readonly #store: string;
@@ -124,10 +127,14 @@ export class DaprStateStore implements OutboxStore {
     try {
       await this.#http.execute(`/state/${this.#store}`, { method: "POST", body: [toSaveRequest(key, value, options)] }, { key });
     } catch (err) {
-      // Stores report a refused insert-only write in their own words (Redis:
-      // "failed to set key"); the key being there is what it means.
+      // Stores report a refused insert-only write in their own words, and
+      // Dapr answers 500 for it. Redis says "failed to set key": the key was
+      // there when the write ran, even if it is gone again by now (a lock
+      // released in between). Elsewhere, the key being there is what it means.
       if (options.onlyIfAbsent && options.etag === undefined && !(err instanceof EtagMismatchError) && (err as DaprError).status) {
-        if (await this.get(key)) throw new EtagMismatchError(`state save ${key}: the key exists`, key, err);
+        if (REFUSED_INSERT.test((err as Error).message) || (await this.get(key))) {
+          throw new EtagMismatchError(`state save ${key}: the key exists`, key, err);
+        }
       }
       throw err;
     }

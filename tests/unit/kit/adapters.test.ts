@@ -1,5 +1,7 @@
 import { expect } from "chai";
 import { toDaprError } from "../../../services/kit/dapr/adapters.ts";
+import type { DaprHttp } from "../../../services/kit/dapr/http.ts";
+import { DaprStateStore } from "../../../services/kit/dapr/state.ts";
 import { DaprError, DaprUnavailableError, EtagInvalidError, EtagMismatchError } from "../../../services/kit/ports/errors.ts";
 
 /** What the SDK's HTTP client throws for a non-2xx answer of the sidecar. */
@@ -29,5 +31,34 @@ describe("Dapr adapter errors", () => {
   it("reports an unreachable sidecar as DaprUnavailableError", () => {
     const err = toDaprError(new Error("request to http://127.0.0.1:3500 failed, reason: connect ECONNREFUSED"), "GET /state");
     expect(err).to.be.instanceOf(DaprUnavailableError);
+  });
+});
+
+describe("Dapr state store adapter", () => {
+  /** A sidecar whose insert-only writes are refused as Dapr's Redis store refuses them, and whose reads find `stored`. */
+  function refusingSidecar(stored: Array<{ key: string; data: unknown; etag: string }>, message: string) {
+    return {
+      async execute(path: string) {
+        if (path.endsWith("/bulk")) return stored;
+        throw new DaprError(`POST ${path} failed (500): ${message}`, { status: 500, code: "ERR_STATE_SAVE" });
+      },
+    } as unknown as DaprHttp;
+  }
+
+  it("reads a refused insert-only write as a lost race even when the key is gone again (a lock released in between)", async () => {
+    const store = new DaprStateStore(refusingSidecar([], "failed saving state in state store s: failed to set key lock:a: ERR user_script:14: failed to set key lock:a"), "s");
+    const err = await store.save("lock:a", { holder: "me" }, { onlyIfAbsent: true }).catch((e: unknown) => e);
+    expect(err).to.be.instanceOf(EtagMismatchError);
+  });
+
+  it("reads another store's refused insert-only write as a lost race when the key is there", async () => {
+    const store = new DaprStateStore(refusingSidecar([{ key: "lock:a", data: { holder: "other" }, etag: "1" }], "duplicate key"), "s");
+    expect(await store.save("lock:a", { holder: "me" }, { onlyIfAbsent: true }).catch((e: unknown) => e)).to.be.instanceOf(EtagMismatchError);
+  });
+
+  it("keeps any other failure of an insert-only write as it is", async () => {
+    const store = new DaprStateStore(refusingSidecar([], "connection refused"), "s");
+    const err = await store.save("lock:a", { holder: "me" }, { onlyIfAbsent: true }).catch((e: unknown) => e);
+    expect(err).to.be.instanceOf(DaprError).and.not.instanceOf(EtagMismatchError);
   });
 });
