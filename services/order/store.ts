@@ -40,7 +40,11 @@ export class OrderStore {
     this.#store = store;
     this.#locks = locks;
     this.#all = new ListIndex(store, locks, "orders-all");
-    this.#byStatus = new ListIndex(store, locks, "orders-by-status");
+    // Each order's status list is looked up when the index is written, so
+    // that events applied out of order still leave it in its latest status.
+    this.#byStatus = new ListIndex(store, locks, "orders-by-status", {
+      current: async (ids) => new Map((await this.findMany(ids)).map((order) => [order.id, order.status])),
+    });
   }
 
   async find(id: string): Promise<StoredOrder | undefined> {
@@ -103,10 +107,7 @@ export class OrderStore {
 
   /** Brings the order's place in the list indexes up to its current status. */
   async reindex(id: string): Promise<void> {
-    const order = await this.find(id);
-    if (!order) return;
-    await this.#all.place(id, "all");
-    await this.#byStatus.place(id, order.status);
+    await Promise.all([this.#all.place(id, "all"), this.#byStatus.refresh(id)]);
   }
 
   /**

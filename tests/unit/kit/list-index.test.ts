@@ -155,4 +155,66 @@ describe("ListIndex", () => {
     expect(page.total).to.equal(8);
     expect([...page.ids].sort()).to.deep.equal([...ids].sort());
   });
+
+  describe("group commits", () => {
+    /** Lock writes of the index (the one per flush), told apart from the list's own. */
+    function lockWrites(store: FakeStateStore): () => number {
+      let count = 0;
+      const save = store.save.bind(store);
+      store.save = async (key, value, options) => {
+        if (key === "lock:things") count++;
+        return save(key, value, options);
+      };
+      return () => count;
+    }
+
+    it("applies placements that arrive during a flush together in the next one", async () => {
+      const { store, index } = setup(500);
+      const flushes = lockWrites(store);
+      const ids = Array.from({ length: 100 }, (_, i) => `c-${i}`);
+      await Promise.all(ids.map((id) => index.place(id, "all")));
+      expect(flushes()).to.equal(1);
+      expect(await index.page("all", 0, 200)).to.deep.equal({ ids: [...ids].reverse(), total: 100 });
+      // And while one flush runs, the next batch gathers.
+      const more = Array.from({ length: 50 }, (_, i) => `d-${i}`);
+      const first = index.place("d-first", "all");
+      await Promise.resolve();
+      await Promise.all([first, ...more.map((id) => index.place(id, "all"))]);
+      expect(flushes()).to.equal(3);
+      expect((await index.page("all", 0, 200)).total).to.equal(151);
+    });
+
+    it("keeps the latest placement of an id asked for twice in one batch", async () => {
+      const { index } = setup();
+      await fill(index, "a", 1);
+      await Promise.all([index.place("id-2", "a"), index.place("id-3", "a"), index.place("id-2", "b")]);
+      expect(await index.page("a", 0, 10)).to.deep.equal({ ids: ["id-3", "id-1"], total: 2 });
+      expect(await index.page("b", 0, 10)).to.deep.equal({ ids: ["id-2"], total: 1 });
+    });
+
+    it("places a refreshed id where its state says it belongs when the flush runs", async () => {
+      const store = new FakeStateStore();
+      const statuses = new Map([["o-1", "pending"], ["o-2", "pending"]]);
+      const index = new ListIndex(store, new KeyLocks(store), "things", { current: async (ids) => new Map(ids.map((id) => [id, statuses.get(id)])) });
+      await Promise.all([index.refresh("o-1"), index.refresh("o-2")]);
+      statuses.set("o-1", "confirmed");
+      statuses.delete("o-2");
+      await Promise.all([index.refresh("o-1"), index.refresh("o-2")]);
+      expect(await index.page("pending", 0, 10)).to.deep.equal({ ids: [], total: 0 });
+      expect(await index.page("confirmed", 0, 10)).to.deep.equal({ ids: ["o-1"], total: 1 });
+      expect(store.data.has("things-entry:o-2")).to.equal(false);
+    });
+
+    it("rejects every placement of a flush that failed, changes nothing, and flushes later ones", async () => {
+      const { store, index } = setup();
+      await fill(index, "all", 2);
+      const before = structuredClone([...store.data]);
+      store.failNextWrite = new Error("store down");
+      const failed = await Promise.allSettled([index.place("id-3", "all"), index.place("id-4", "all")]);
+      expect(failed.map((r) => r.status)).to.deep.equal(["rejected", "rejected"]);
+      expect([...store.data]).to.deep.equal(before);
+      await index.place("id-3", "all");
+      expect(await index.page("all", 0, 10)).to.deep.equal({ ids: ["id-3", "id-2", "id-1"], total: 3 });
+    });
+  });
 });
