@@ -28,6 +28,9 @@ export function resourceOwners(upstreams: Upstreams): Record<string, string> {
 const FORWARDED_REQUEST_HEADERS = ["content-type", "accept", "idempotency-key", "x-request-id", "if-match"];
 const FORWARDED_RESPONSE_HEADERS = ["content-type", "location", "etag", "retry-after"];
 
+/** How Dapr words a call its timeout cut short. */
+const DEADLINE = /deadline exceeded|DeadlineExceeded|timeout/i;
+
 /** Whether a response is Dapr's own invocation error rather than the app's answer. */
 function isDaprInvocationError(status: number, body: Uint8Array, headers: Headers): boolean {
   if (status < 500 || headers.get("content-type")?.includes("problem+json")) return false;
@@ -69,7 +72,12 @@ export async function forward(
     throw err;
   }
   if (isDaprInvocationError(response.status, response.body, response.headers)) {
-    requestLog(ctx).warn({ app_id: appId, status: response.status, dapr: new TextDecoder().decode(response.body) }, "invocation failed");
+    const dapr = new TextDecoder().decode(response.body);
+    requestLog(ctx).warn({ app_id: appId, status: response.status, dapr }, "invocation failed");
+    // Dapr's own timeout (the Resiliency policy's) fired while the service
+    // worked on the request: whether it was applied is unknown, so not a 503,
+    // which clients take as "nothing happened, retry".
+    if (DEADLINE.test(dapr)) throw new HttpProblem(GatewayProblems.upstreamTimeout, `The ${appId} service did not answer in time`);
     throw new HttpProblem(GatewayProblems.upstreamUnavailable, `The ${appId} service cannot be reached`);
   }
   ctx.status = response.status;

@@ -61,6 +61,13 @@ describe("gateway", () => {
     expect(res.body).to.not.contain("10.0.0.7");
   });
 
+  it("answers 504, not 503, when Dapr's own timeout cut the call short (the outcome is unknown)", async () => {
+    const { app } = setup(() => jsonResponse(500, { errorCode: "ERR_DIRECT_INVOKE", message: "failed to invoke, id: order, err: rpc error: code = DeadlineExceeded desc = context deadline exceeded" }));
+    const res = await call(app, { method: "POST", url: "/api/v1/orders", headers: { "content-type": "application/json" }, payload: "{}" });
+    expect(res.statusCode).to.equal(504);
+    expect(res.json().detail).to.equal("The order service did not answer in time");
+  });
+
   it("answers 503 when its own sidecar is unreachable", async () => {
     const { app } = setup(() => {
       throw new DaprUnavailableError("connect ECONNREFUSED 127.0.0.1:3500");
