@@ -13,6 +13,11 @@
  * A lock is a lease on `lock:<key>` (lease.ts): a holder that died is taken
  * over once its lease ran out, and the store's TTL removes the lock key if
  * nobody does.
+ *
+ * Writers in the same process queue for a key in memory first and take the
+ * store's lock one after another: a hot key (an item every order asks for)
+ * passes from one writer to the next as soon as it is released, instead of
+ * every waiter polling the store and sleeping through its back-off.
  */
 import { acquireLease } from "./lease.ts";
 import type { StateStore } from "../ports/ports.ts";
@@ -55,6 +60,8 @@ export class KeyLocks {
   readonly #waitMs: number;
   readonly #now: () => number;
   readonly #sleep: (ms: number) => Promise<void>;
+  /** Per key, the end of the in-process queue of writers waiting for it. */
+  readonly #queues = new Map<string, Promise<void>>();
 
   constructor(store: StateStore, options: LockOptions = {}) {
     this.#store = store;
@@ -71,18 +78,51 @@ export class KeyLocks {
    */
   async withLocks<T>(keys: string[], work: () => Promise<T>): Promise<T> {
     const held: HeldLock[] = [];
+    const leaveQueues: Array<() => void> = [];
+    const deadline = this.#now() + this.#waitMs;
     try {
-      for (const key of [...new Set(keys)].sort()) held.push(await this.#acquire(key));
+      for (const key of [...new Set(keys)].sort()) {
+        leaveQueues.push(await this.#queue(key, deadline));
+        held.push(await this.#acquire(key, deadline));
+      }
       return await work();
     } finally {
       // Releasing is best effort: a lock left behind expires with its lease.
       await Promise.all(held.map((lock) => this.#store.delete(lock.key, { etag: lock.etag }).catch(() => undefined)));
+      for (const leave of leaveQueues) leave();
     }
   }
 
-  async #acquire(key: string): Promise<HeldLock> {
+  /**
+   * Waits for this process's earlier writers of `key` (until `deadline`:
+   * LockBusyError). Answers how to leave the queue, which lets the next one in.
+   */
+  async #queue(key: string, deadline: number): Promise<() => void> {
+    const ahead = this.#queues.get(key) ?? Promise.resolve();
+    let leave!: () => void;
+    const done = new Promise<void>((resolve) => (leave = resolve));
+    const end = ahead.then(() => done);
+    this.#queues.set(key, end);
+    const leaveQueue = () => {
+      leave();
+      if (this.#queues.get(key) === end) this.#queues.delete(key);
+    };
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const waited = await Promise.race([
+      ahead.then(() => "ours" as const),
+      new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), Math.max(0, deadline - this.#now())))),
+    ]);
+    clearTimeout(timer);
+    if (waited === "late") {
+      // Those behind us wait only for those ahead of us.
+      leaveQueue();
+      throw new LockBusyError(key);
+    }
+    return leaveQueue;
+  }
+
+  async #acquire(key: string, deadline: number): Promise<HeldLock> {
     const lockKey = `lock:${key}`;
-    const deadline = this.#now() + this.#waitMs;
     const metadata = { ttlInSeconds: String(Math.ceil(this.#leaseMs / 1000) + 1) };
     const holder = crypto.randomUUID();
     for (let attempt = 0; ; attempt++) {

@@ -179,4 +179,37 @@ describe("KeyLocks", () => {
     const locks = new KeyLocks(new FakeStateStore(), { waitMs: 0 });
     expect(await locks.withLocks(["k", "k"], async () => "ok")).to.equal("ok");
   });
+
+  describe("writers in one process", () => {
+    it("take a key one after another in the order they asked, without polling the store", async () => {
+      const store = new FakeStateStore();
+      const clock = fakeClock();
+      const locks = new KeyLocks(store, { now: clock.now, sleep: clock.sleep });
+      const order: number[] = [];
+      await Promise.all(
+        [1, 2, 3, 4, 5].map((n) =>
+          locks.withLocks(["hot"], async () => {
+            order.push(n);
+            await tick(2);
+          }),
+        ),
+      );
+      expect(order).to.deep.equal([1, 2, 3, 4, 5]);
+      // Nobody found the store's lock taken, so nobody slept.
+      expect(clock.sleeps).to.deep.equal([]);
+    });
+
+    it("give up with LockBusyError after the wait, and those behind still get the key", async () => {
+      const locks = new KeyLocks(new FakeStateStore(), { waitMs: 30 });
+      let release!: () => void;
+      const first = locks.withLocks(["hot"], () => new Promise<void>((resolve) => (release = resolve)));
+      const second = locks.withLocks(["hot"], async () => "second").catch((e: unknown) => e);
+      await tick(60);
+      const third = locks.withLocks(["hot"], async () => "third");
+      expect(await second).to.be.instanceOf(LockBusyError);
+      release();
+      await first;
+      expect(await third).to.equal("third");
+    });
+  });
 });
