@@ -2,8 +2,9 @@
 # Makes the pinned Dapr runtime (daprd, placement, scheduler) and the dapr CLI
 # available in ~/.dapr/bin, with ~/.dapr/config.yaml and ~/.dapr/components as
 # `dapr init --slim` leaves them. The runtime is built from Go modules
-# (deploy/dapr, with our component set) and reused while those sources are
-# unchanged; a dapr CLI that runs is used as it is, else built (deploy/dapr-cli).
+# (deploy/dapr, with our component set and our patches to dapr's code) and
+# reused while those sources are unchanged; a dapr CLI that runs is used as it
+# is, else built (deploy/dapr-cli).
 # Needs only the Go toolchain and the Go module proxy.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -16,7 +17,8 @@ COMMIT="2dcf2e3548faf3c740b3d29ee300e2132db65cff" # the v1.18.3 tag
 # What the runtime is built from: a daprd built from other sources (an older
 # component set, or an official release) is rebuilt.
 source_stamp() {
-  cat "$SRC_MODULE/go.mod" "$SRC_MODULE/go.sum" "$SRC_MODULE"/daprd/*.go | sha256sum | cut -d' ' -f1
+  cat "$SRC_MODULE/go.mod" "$SRC_MODULE/go.sum" "$SRC_MODULE"/daprd/*.go "$SRC_MODULE"/patches/*.patch \
+    | sha256sum | cut -d' ' -f1
 }
 
 runtime_ready() {
@@ -64,11 +66,13 @@ build_cli() {
 
 # The build tree, in $BUILD_DIR: a copy of the verified dapr module with our
 # component set in cmd/daprd/components in place of zz_notag.go, whose files
-# register every upstream component behind build tags. Only what components/
-# uses is compiled in; the rest of cmd/daprd is the official code.
+# register every upstream component behind build tags, and with our patches
+# (deploy/dapr/patches) applied to dapr's own code. Only what components/
+# uses is compiled in; the rest is the official code.
 BUILD_DIR="$CACHE_DIR/dapr-build-$DAPR_VERSION"
 prepare_build_tree() {
   need_go
+  need_package patch patch
   mkdir -p "$BUILD_DIR"
   cp "$SRC_MODULE/go.mod" "$SRC_MODULE/go.sum" "$BUILD_DIR/"
   (
@@ -80,6 +84,10 @@ prepare_build_tree() {
     local file
     for file in "$SRC_MODULE"/daprd/*.go; do
       [ "$(basename "$file")" = components.go ] || cp "$file" "dapr/cmd/daprd/components/zz_logistics_$(basename "$file")"
+    done
+    for file in "$SRC_MODULE"/patches/*.patch; do
+      patch -d dapr -p1 --forward --no-backup-if-mismatch --quiet <"$file" \
+        || die "deploy/dapr/patches/$(basename "$file") does not apply to dapr $DAPR_VERSION"
     done
     go mod edit -replace github.com/dapr/dapr=./dapr
   )
@@ -102,8 +110,9 @@ build_from_modules() {
   say "built and installed daprd, placement, scheduler $DAPR_VERSION into $BIN in $((SECONDS - started))s"
 }
 
-# install-dapr.sh test <go test args>: our component code's Go tests, in the
-# build tree (deploy/scripts/test-daprd-components.sh gives them a broker).
+# install-dapr.sh test <go test args>: our Go tests (deploy/dapr/daprd: the
+# RabbitMQ component's and the patched outbox relay's), in the build tree
+# (deploy/scripts/test-daprd-components.sh gives them their servers).
 if [ "${1:-}" = test ]; then
   shift
   prepare_build_tree

@@ -1,22 +1,50 @@
 #!/usr/bin/env bash
-# The Go tests of our daprd component code (deploy/dapr/daprd), against a real
-# RabbitMQ started here on 127.0.0.1:5872 with a fresh data directory and
-# stopped when the tests end. npm run test:matrix runs it with the RabbitMQ
-# choice. Arguments go to `go test` (say -run TestEverySubscription -v).
+# The Go tests of our daprd (deploy/dapr/daprd: the RabbitMQ component's, and
+# the outbox relay's, which deploy/dapr/patches changes), against real servers
+# started here on 127.0.0.1 with fresh data directories and stopped when the
+# tests end: RabbitMQ on 5872, Redis on 6479, PostgreSQL on 5532 (not the
+# ports a running system uses). DAPRD_TEST_SERVERS picks the servers (default:
+# all three; a test whose server is not started fails, saying so). Arguments
+# go to `go test` (say -run TestOutbox -v). npm run test:matrix runs it.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-export RABBITMQ_PORT=5872
-RABBITMQ_DATA_DIR="$(mktemp -d "${TMPDIR:-/tmp}/logistics-rabbitmq-XXXXXX")"
-export RABBITMQ_DATA_DIR
-rabbitmq_install
+servers="${DAPRD_TEST_SERVERS:-rabbitmq redis postgres}"
+export RABBITMQ_PORT=5872 REDIS_PORT=6479 POSTGRES_PORT=5532
+data="$(mktemp -d "${TMPDIR:-/tmp}/logistics-daprd-tests-XXXXXX")"
+chmod 711 "$data" # PostgreSQL runs as the postgres user when we are root
+export RABBITMQ_DATA_DIR="$data/rabbitmq" REDIS_DATA_DIR="$data/redis" POSTGRES_DATA_DIR="$data/postgres"
 
-server_start rabbitmq "$RABBITMQ_DATA_DIR/broker.log"
-broker=$SERVER_PID
-stop_broker() {
-  kill -TERM "$broker" 2>/dev/null && wait "$broker" 2>/dev/null
-  rm -rf "$RABBITMQ_DATA_DIR"
+pids=()
+stop_servers() {
+  local status=$? pid name
+  for pid in "${pids[@]}"; do
+    if kill -TERM "$pid" 2>/dev/null; then wait "$pid" 2>/dev/null || true; fi
+  done
+  if [ "$status" != 0 ]; then
+    for name in $servers; do
+      if [ -s "$data/$name.log" ]; then say "$name's output:"; tail -n 20 "$data/$name.log" >&2; fi
+    done
+  fi
+  rm -rf "$data"
 }
-trap stop_broker EXIT
-server_wait rabbitmq "$broker" "$RABBITMQ_DATA_DIR/broker.log" 60
+trap stop_servers EXIT
 
-RABBITMQ_URL="amqp://guest:guest@127.0.0.1:$RABBITMQ_PORT" bash "$ROOT_DIR/deploy/scripts/install-dapr.sh" test -count=1 "$@"
+for name in $servers; do
+  case "$name" in
+    rabbitmq) rabbitmq_install; export RABBITMQ_URL="amqp://guest:guest@127.0.0.1:$RABBITMQ_PORT" ;;
+    redis) redis_install; export REDIS_ADDR="127.0.0.1:$REDIS_PORT" ;;
+    postgres) postgres_install; export POSTGRES_URL="postgres://postgres@127.0.0.1:$POSTGRES_PORT/postgres?sslmode=disable" ;;
+    *) die "no server $name for the daprd tests (DAPRD_TEST_SERVERS: rabbitmq, redis, postgres)" ;;
+  esac
+done
+for name in $servers; do
+  server_start "$name" "$data/$name.log"
+  pids+=("$SERVER_PID")
+done
+i=0
+for name in $servers; do
+  server_wait "$name" "${pids[i]}" "$data/$name.log" 60
+  i=$((i + 1))
+done
+
+bash "$ROOT_DIR/deploy/scripts/install-dapr.sh" test -count=1 "$@"

@@ -56,15 +56,18 @@ run_one() {
   if [ "$result" = FAIL ]; then grep -E '^\s+[0-9]+\) |Error|expected' "$out/$name.log" | head -20 >&2 || true; fi
 }
 
-# Our daprd's RabbitMQ component (a connection per subscription), on its own,
-# before the suites run on it.
-if [[ " $pubsubs " == *" rabbitmq "* ]]; then
-  say "== daprd components (Go tests, RabbitMQ)"
-  start=$SECONDS
-  if bash deploy/scripts/test-daprd-components.sh -v >"$out/daprd-components.log" 2>&1; then result=pass; else result=FAIL; failed=1; tail -20 "$out/daprd-components.log" >&2; fi
-  printf '| rabbitmq | – | daprd component tests (Go) | – | %s | %s | %d s |\n' "$result" \
-    "$(grep -c '^--- PASS' "$out/daprd-components.log") passing" $((SECONDS - start)) >>"$results"
-fi
+# Our daprd's own Go tests, on their own, before the suites run on it: its
+# outbox relay (no fixed 1 s wait) always, on a Redis and a PostgreSQL of their
+# own; its RabbitMQ component (a connection per subscription) with RabbitMQ
+# among the choices.
+daprd_servers="redis postgres" daprd_tests=(-run '^TestOutbox')
+if [[ " $pubsubs " == *" rabbitmq "* ]]; then daprd_servers="rabbitmq redis postgres" daprd_tests=(); fi
+say "== daprd (Go tests: $daprd_servers)"
+start=$SECONDS
+if DAPRD_TEST_SERVERS="$daprd_servers" bash deploy/scripts/test-daprd-components.sh -v "${daprd_tests[@]}" \
+  >"$out/daprd-components.log" 2>&1; then result=pass; else result=FAIL; failed=1; tail -20 "$out/daprd-components.log" >&2; fi
+printf '| – | – | daprd Go tests (%s) | – | %s | %s | %d s |\n' "${daprd_servers// /, }" "$result" \
+  "$(grep -c '^--- PASS' "$out/daprd-components.log") passing" $((SECONDS - start)) >>"$results"
 
 for pubsub in $pubsubs; do
   for state in $states; do
