@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The Go tests of our daprd (deploy/dapr/daprd: the RabbitMQ component's, and
-# the outbox relay's, which deploy/dapr/patches changes), against real servers
+# the outbox relay's and circuit breaker's, which deploy/dapr/patches change;
+# the breaker's needs no server of its own), against real servers
 # started here on 127.0.0.1 with fresh data directories and stopped when the
 # tests end: RabbitMQ on 5872, Redis on 6479, PostgreSQL on 5532 (not the
 # ports a running system uses). DAPRD_TEST_SERVERS picks the servers (default:
