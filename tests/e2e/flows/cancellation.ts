@@ -26,6 +26,9 @@ describe("e2e: cancellation", function () {
     const order = await placeOrder([{ sku, quantity: 2 }]);
     await waitForStatus(order.id, "confirmed");
     const [shipment] = await eventually(() => shipmentsOf(order.id), (s) => s.length === 1);
+    // The order has learnt its tracking number (shipment.created applied), so
+    // nothing but the cancellation changes it from here on.
+    await eventually(() => orderOf(order.id), (o) => o.tracking_number !== undefined);
 
     const first = (await api().delete(`/api/v1/orders/${order.id}`).expect(200)).body;
     expect(first.status).to.equal("cancelled");
