@@ -214,6 +214,8 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       "--port", String(options.placementPort), "--listen-address", "127.0.0.1",
       "--healthz-port", String(options.placementPort + 1), "--healthz-listen-address", "127.0.0.1",
       "--metrics-port", String(options.placementPort + 2), "--metrics-listen-address", "127.0.0.1", "--log-level", "warn",
+      // Its Raft port too (8201 by default), so that two systems' placements never collide.
+      "--initial-cluster", `dapr-placement-0=127.0.0.1:${options.placementPort + 3}`,
     ], logDir);
     started.push(placement);
     await waitFor("placement", 10_000, () => tcpOpen(options.placementPort), () => (placement.exitCode !== null ? "exited" : undefined));
