@@ -12,15 +12,18 @@ export function inventorySubscriptions(inventory: Inventory): SubscriptionSpec[]
       log.info({ order_id: data.order_id, result }, "reservation decided");
     },
     // Stock leaves with the parcel; an order that ends otherwise gives it back.
-    "order.status_changed": async ({ data }, log) => {
-      if (data.status === "shipped") {
-        const result = await inventory.commitShipped(data.order_id);
-        log.info({ order_id: data.order_id, result }, "reservation committed");
-      } else if (data.status === "cancelled" || data.status === "failed") {
-        const reason = data.status === "cancelled" ? "cancelled" : data.reason === "reservation_expired" ? "reservation_expired" : "failed";
-        const result = await inventory.release(data.order_id, reason);
-        log.info({ order_id: data.order_id, result, reason }, "reservation released");
-      }
+    "order.status_changed": {
+      only: { status: ["shipped", "cancelled", "failed"] },
+      handle: async ({ data }, log) => {
+        if (data.status === "shipped") {
+          const result = await inventory.commitShipped(data.order_id);
+          log.info({ order_id: data.order_id, result }, "reservation committed");
+        } else {
+          const reason = data.status === "cancelled" ? "cancelled" : data.reason === "reservation_expired" ? "reservation_expired" : "failed";
+          const result = await inventory.release(data.order_id, reason);
+          log.info({ order_id: data.order_id, result, reason }, "reservation released");
+        }
+      },
     },
     "payment.declined": async ({ data }, log) => {
       const result = await inventory.release(data.order_id, "payment_declined");

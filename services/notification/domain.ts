@@ -4,6 +4,7 @@
  */
 
 import type { Template } from "../contracts/api/notifications.ts";
+import type { OrderStatus } from "../contracts/api/orders.ts";
 import { domainEvent } from "../contracts/events.ts";
 import type { DomainEvent, LowStockData } from "../contracts/events.ts";
 export interface Notification {
@@ -38,17 +39,20 @@ export interface Message {
   body: string;
 }
 
-const STATUS_TEMPLATES: Record<string, Template> = {
+const STATUS_TEMPLATES = {
   confirmed: "order_confirmed",
   shipped: "order_shipped",
   delivered: "order_delivered",
   cancelled: "order_cancelled",
   failed: "order_failed",
-};
+} as const satisfies Partial<Record<OrderStatus, Template>>;
+
+/** The statuses the customer hears about. */
+export const NOTIFIED_STATUSES = Object.keys(STATUS_TEMPLATES) as Array<keyof typeof STATUS_TEMPLATES>;
 
 /** The template a status calls for, if any (processing, say, calls for none). */
 export function templateForStatus(status: string): Template | undefined {
-  return STATUS_TEMPLATES[status];
+  return (STATUS_TEMPLATES as Partial<Record<string, Template>>)[status];
 }
 
 const REASONS: Record<string, string> = {

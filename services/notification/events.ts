@@ -8,7 +8,7 @@ import type { SubscriptionSpec } from "../kit/events/handlers.ts";
 import type { Logger } from "../kit/logger.ts";
 import type { OutputBinding } from "../kit/ports/ports.ts";
 import type { OrderFacts } from "./domain.ts";
-import { compose, lowStockAlert, sentNotification, templateForStatus } from "./domain.ts";
+import { compose, lowStockAlert, NOTIFIED_STATUSES, sentNotification, templateForStatus } from "./domain.ts";
 import type { NotificationLog } from "./store.ts";
 
 export interface Mailer {
@@ -44,25 +44,28 @@ export function notificationSubscriptions(log: NotificationLog, mailer: Mailer, 
     "order.created": async (event, logger) => {
       await notify(event, "order_received", event.data, logger);
     },
-    "order.status_changed": async (event, logger) => {
-      const { data } = event;
-      const template = templateForStatus(data.status);
-      if (!template) return;
-      const { order } = data;
-      await notify(
-        event,
-        template,
-        {
-          order_id: data.order_id,
-          customer_name: order.customer_name,
-          customer_email: order.customer_email,
-          ...(order.status_reason ? { status_reason: order.status_reason } : {}),
-          ...(order.tracking_number ? { tracking_number: order.tracking_number } : {}),
-          ...(order.total_amount !== undefined ? { total_amount: order.total_amount } : {}),
-          ...(order.currency ? { currency: order.currency } : {}),
-        },
-        logger,
-      );
+    "order.status_changed": {
+      only: { status: NOTIFIED_STATUSES },
+      handle: async (event, logger) => {
+        const { data } = event;
+        const template = templateForStatus(data.status);
+        if (!template) return;
+        const { order } = data;
+        await notify(
+          event,
+          template,
+          {
+            order_id: data.order_id,
+            customer_name: order.customer_name,
+            customer_email: order.customer_email,
+            ...(order.status_reason ? { status_reason: order.status_reason } : {}),
+            ...(order.tracking_number ? { tracking_number: order.tracking_number } : {}),
+            ...(order.total_amount !== undefined ? { total_amount: order.total_amount } : {}),
+            ...(order.currency ? { currency: order.currency } : {}),
+          },
+          logger,
+        );
+      },
     },
   });
 }

@@ -12,10 +12,12 @@ export function paymentSubscriptions(payments: Payments, currency: string, provi
       const result = await payments.charge(data.order_id, data.total_amount, data.currency, data.payment?.card_token);
       log.info({ order_id: data.order_id, result, amount: data.total_amount }, "charge decided");
     },
-    "order.status_changed": async ({ data }, log) => {
-      if (data.status !== "cancelled" && data.status !== "failed") return;
-      const result = await payments.settleEnded(data.order_id, data.order.currency ?? currency);
-      log.info({ order_id: data.order_id, result }, "charge settled");
+    "order.status_changed": {
+      only: { status: ["cancelled", "failed"] },
+      handle: async ({ data }, log) => {
+        const result = await payments.settleEnded(data.order_id, data.order.currency ?? currency);
+        log.info({ order_id: data.order_id, result }, "charge settled");
+      },
     },
   });
 }

@@ -9,7 +9,8 @@
  * idempotent by business key (one reservation per order, say).
  */
 import type { CloudEvent } from "../events/cloudevents.ts";
-import { acquireLease } from "./lease.ts";
+import { acquireLease, endLease } from "./lease.ts";
+import type { HeldLease } from "./lease.ts";
 import type { StateStore } from "../ports/ports.ts";
 
 /** What the marker of an event records. */
@@ -24,7 +25,7 @@ export interface AppliedMarker {
 }
 
 /** The outcome of claiming an event: ours to apply, already applied, or held by another delivery. */
-export type Claim = { outcome: "claimed"; key: string; etag: string; event: CloudEvent; holder: string } | { outcome: "applied" } | { outcome: "busy" };
+export type Claim = { outcome: "claimed"; lease: HeldLease; event: CloudEvent } | { outcome: "applied" } | { outcome: "busy" };
 
 export interface EventClaimOptions {
   /** How long a claim holds before another delivery may take the event over. */
@@ -63,18 +64,24 @@ export class EventClaims {
     const lease = await acquireLease(this.#store, key, markerValue(event, holder, "claimed", now + this.#options.leaseMs), {
       metadata: this.#metadata,
       expired: (marker: AppliedMarker) => marker.state === "claimed" && marker.claimed_until <= now,
+      now,
+      leaseMs: this.#options.leaseMs,
     });
-    if (lease.held) return { outcome: "claimed", key, etag: lease.etag, event, holder };
+    if (lease.held) return { outcome: "claimed", lease: lease.lease, event };
     return lease.current?.state === "applied" ? { outcome: "applied" } : { outcome: "busy" };
   }
 
-  /** Records the claimed event as applied. */
-  async complete(claim: Extract<Claim, { outcome: "claimed" }>): Promise<void> {
-    await this.#store.save(claim.key, markerValue(claim.event, claim.holder, "applied", 0), { etag: claim.etag, metadata: this.#metadata });
+  /**
+   * Records the claimed event as applied. Answers false when the claim ran
+   * out and another delivery took the event over, which then records it.
+   */
+  async complete(claim: Extract<Claim, { outcome: "claimed" }>): Promise<boolean> {
+    const applied = markerValue(claim.event, claim.lease.holder, "applied", 0);
+    return endLease(this.#store, claim.lease, this.#options.now(), { value: applied, metadata: this.#metadata });
   }
 
   /** Gives the claim back, so that a redelivery applies the event. */
   async release(claim: Extract<Claim, { outcome: "claimed" }>): Promise<void> {
-    await this.#store.delete(claim.key, { etag: claim.etag });
+    await endLease(this.#store, claim.lease, this.#options.now());
   }
 }

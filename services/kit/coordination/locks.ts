@@ -19,7 +19,8 @@
  * passes from one writer to the next as soon as it is released, instead of
  * every waiter polling the store and sleeping through its back-off.
  */
-import { acquireLease } from "./lease.ts";
+import { acquireLease, endLease } from "./lease.ts";
+import type { HeldLease } from "./lease.ts";
 import type { StateStore } from "../ports/ports.ts";
 
 /** No lock could be had within the wait: the caller should come back later. */
@@ -44,11 +45,6 @@ export interface LockOptions {
 interface LockValue {
   holder: string;
   held_until: number;
-}
-
-interface HeldLock {
-  key: string;
-  etag: string;
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -77,7 +73,7 @@ export class KeyLocks {
    * Throws LockBusyError when a lock stays taken for the whole wait.
    */
   async withLocks<T>(keys: string[], work: () => Promise<T>): Promise<T> {
-    const held: HeldLock[] = [];
+    const held: HeldLease[] = [];
     const leaveQueues: Array<() => void> = [];
     const deadline = this.#now() + this.#waitMs;
     try {
@@ -88,7 +84,7 @@ export class KeyLocks {
       return await work();
     } finally {
       // Releasing is best effort: a lock left behind expires with its lease.
-      await Promise.all(held.map((lock) => this.#store.delete(lock.key, { etag: lock.etag }).catch(() => undefined)));
+      await Promise.all(held.map((lock) => endLease(this.#store, lock, this.#now()).catch(() => undefined)));
       for (const leave of leaveQueues) leave();
     }
   }
@@ -121,7 +117,7 @@ export class KeyLocks {
     return leaveQueue;
   }
 
-  async #acquire(key: string, deadline: number): Promise<HeldLock> {
+  async #acquire(key: string, deadline: number): Promise<HeldLease> {
     const lockKey = `lock:${key}`;
     const metadata = { ttlInSeconds: String(Math.ceil(this.#leaseMs / 1000) + 1) };
     const holder = crypto.randomUUID();
@@ -130,8 +126,10 @@ export class KeyLocks {
       const lease = await acquireLease<LockValue>(this.#store, lockKey, { holder, held_until: now + this.#leaseMs }, {
         metadata,
         expired: (current) => current.held_until < now,
+        now,
+        leaseMs: this.#leaseMs,
       });
-      if (lease.held) return { key: lockKey, etag: lease.etag };
+      if (lease.held) return lease.lease;
       if (this.#now() >= deadline) throw new LockBusyError(key);
       // Back off with jitter, so that waiting writers do not collide again.
       await this.#sleep(Math.min(200, 10 * 2 ** Math.min(attempt, 4)) * (0.5 + Math.random()));

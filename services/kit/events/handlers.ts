@@ -24,13 +24,26 @@ export interface EventContract {
  */
 export type EventHandler<T = unknown> = (event: CloudEvent<T>, log: Logger) => Promise<void>;
 
+/**
+ * A handler that wants only some events of its type: those whose data has, in
+ * each field of `only`, one of the values listed. The others are acknowledged
+ * before anything is claimed or read, which is most of them for a handler that
+ * acts on one status of many.
+ */
+export interface FilteredHandler<T> {
+  only: { [F in keyof T]?: ReadonlyArray<T[F]> };
+  handle: EventHandler<T>;
+}
+
 /** Handlers by event type, each receiving the data its type carries. */
-export type EventHandlers<M> = { [K in keyof M]?: EventHandler<M[K]> };
+export type EventHandlers<M> = { [K in keyof M]?: EventHandler<M[K]> | FilteredHandler<M[K]> };
 
 /** One topic's handlers by CloudEvent type; other types on the topic are acknowledged and ignored. */
 export interface SubscriptionSpec {
   topic: string;
   handlers: Record<string, EventHandler>;
+  /** For a type listed here, whether an event is one its handler wants (see FilteredHandler). */
+  wanted?: Record<string, (data: unknown) => boolean>;
 }
 
 /** The dead-letter topic of `appId`'s subscription to `topic`. */
@@ -44,17 +57,27 @@ export function deadLetterTopic(appId: string, topic: string): string {
  * accepts; other data is poison.
  */
 export function subscriptionsFor<M>(catalog: { [K in keyof M]: EventContract }, handlers: EventHandlers<M>): SubscriptionSpec[] {
-  const byTopic = new Map<string, Record<string, EventHandler>>();
-  for (const [type, handler] of Object.entries(handlers) as Array<[keyof M & string, EventHandler | undefined]>) {
-    if (!handler) continue;
+  const byTopic = new Map<string, SubscriptionSpec>();
+  for (const [type, declared] of Object.entries(handlers) as Array<[keyof M & string, EventHandler | FilteredHandler<unknown> | undefined]>) {
+    if (!declared) continue;
     const { topic, schema } = catalog[type];
     const check = schemaCheck(schema as JsonSchema);
+    const handle = typeof declared === "function" ? declared : declared.handle;
     const checked: EventHandler = (event, log) => {
       const errors = check(event.data);
       if (errors.length > 0) throw new PoisonEventError(`${type} data: ${errors.map((e) => `${e.field} ${e.message}`).join("; ")}`);
-      return handler(event, log);
+      return handle(event, log);
     };
-    byTopic.set(topic, { ...byTopic.get(topic), [type]: checked });
+    const spec = byTopic.get(topic) ?? { topic, handlers: {} };
+    spec.handlers[type] = checked;
+    if (typeof declared !== "function") {
+      const only = Object.entries(declared.only) as Array<[string, readonly unknown[]]>;
+      // Data that breaks the schema is wanted: its handler makes it poison.
+      const wants = (data: unknown) =>
+        check(data).length > 0 || only.every(([field, values]) => values.includes((data as Record<string, unknown>)[field]));
+      spec.wanted = { ...spec.wanted, [type]: wants };
+    }
+    byTopic.set(topic, spec);
   }
-  return [...byTopic].map(([topic, byType]) => ({ topic, handlers: byType }));
+  return [...byTopic.values()];
 }

@@ -39,7 +39,7 @@ export interface SubscriptionOptions {
 }
 
 export type DaprStatus = "SUCCESS" | "RETRY" | "DROP";
-type Outcome = "applied" | "duplicate" | "busy" | "failed" | "dropped";
+type Outcome = "applied" | "duplicate" | "busy" | "failed" | "dropped" | "unwanted";
 
 /** How each outcome is answered to Dapr. */
 const STATUS_OF: Record<Outcome, DaprStatus> = {
@@ -48,6 +48,7 @@ const STATUS_OF: Record<Outcome, DaprStatus> = {
   busy: "RETRY",
   failed: "RETRY",
   dropped: "DROP",
+  unwanted: "SUCCESS",
 };
 
 const DEFAULT_MARKER_TTL_SECONDS = 7 * 24 * 3600;
@@ -122,7 +123,8 @@ export function subscriptionRouter(specs: SubscriptionSpec[], options: Subscript
         const traceparent = [event.traceparent, event.traceid, ctx.get("traceparent")].find((t) => t) ?? undefined;
         const trace = continueTrace(traceparent, event.tracestate);
         const log = options.logger.child({ event_id: event.id, event_type: event.type, topic: spec.topic, trace_id: trace.traceId });
-        const outcome = await withTrace(trace, () => deliver(event, handler, spec.topic, log));
+        const wanted = spec.wanted?.[type];
+        const outcome = wanted && !wanted(event.data) ? "unwanted" : await withTrace(trace, () => deliver(event, handler, spec.topic, log));
         deliveries.inc({ topic: spec.topic, type, outcome });
         answer(ctx, STATUS_OF[outcome]);
       });
@@ -165,7 +167,7 @@ export function subscriptionRouter(specs: SubscriptionSpec[], options: Subscript
       }
     }
     try {
-      await claims.complete(claim);
+      if (!(await claims.complete(claim))) log.warn("applied after the claim ran out; another delivery holds the event now");
     } catch (err) {
       // The effect is committed; only the marker is not. A redelivery meets
       // the handler's own idempotency by business key.
@@ -185,7 +187,7 @@ export function deliveryCounter(registry: Registry | undefined): Counter<"topic"
   if (existing) return existing as Counter<"topic" | "type" | "outcome">;
   return new Counter({
     name,
-    help: "Event deliveries by topic, type and outcome (applied, duplicate, busy, failed, dropped, ignored)",
+    help: "Event deliveries by topic, type and outcome (applied, duplicate, busy, failed, dropped, ignored: a type the app does not handle, unwanted: filtered out by its handler)",
     labelNames: ["topic", "type", "outcome"] as const,
     registers: registry ? [registry] : [],
   });

@@ -143,6 +143,44 @@ describe("KeyLocks", () => {
     expect(ran).to.equal(true);
   });
 
+  it("leaves the lock of the writer that took it over when the slow holder finishes", async () => {
+    const store = new FakeStateStore();
+    const clock = fakeClock();
+    const slow = new KeyLocks(store, { leaseMs: 1_000, now: clock.now });
+    const other = new KeyLocks(store, { leaseMs: 1_000, waitMs: 0, now: clock.now, sleep: clock.sleep });
+    let release!: () => void;
+    let second!: Promise<void>;
+    await slow.withLocks(["k"], async () => {
+      clock.advance(1_001);
+      let taken!: () => void;
+      const tookOver = new Promise<void>((resolve) => (taken = resolve));
+      second = other.withLocks(["k"], async () => {
+        taken();
+        await new Promise<void>((resolve) => (release = resolve));
+      });
+      await tookOver;
+    });
+    // The slow holder is done; the lock is the other writer's and stays.
+    expect(store.data.has("lock:k")).to.equal(true);
+    release();
+    await second;
+    expect(store.data.has("lock:k")).to.equal(false);
+  });
+
+  it("ends a young lock with one write and no read", async () => {
+    const store = new FakeStateStore();
+    let reads = 0;
+    const get = store.get.bind(store);
+    store.get = async (key) => {
+      reads++;
+      return get(key);
+    };
+    await new KeyLocks(store).withLocks(["k"], async () => undefined);
+    expect(reads).to.equal(0);
+    expect(store.writes).to.equal(1);
+    expect(store.data.has("lock:k")).to.equal(false);
+  });
+
   it("does not take over a lock whose lease has not run out", async () => {
     const store = new FakeStateStore();
     const clock = fakeClock();

@@ -8,6 +8,7 @@ import type { AppliedMarker } from "../../../services/kit/coordination/event-cla
 import { KeyLocks, LockBusyError } from "../../../services/kit/coordination/locks.ts";
 import { NotYetApplicableError, PoisonEventError } from "../../../services/kit/failures.ts";
 import { deadLetterRouter } from "../../../services/kit/events/dead-letters.ts";
+import { subscriptionsFor } from "../../../services/kit/events/handlers.ts";
 import type { EventHandler } from "../../../services/kit/events/handlers.ts";
 import { subscriptionRouter } from "../../../services/kit/events/subscriptions.ts";
 import { appBasics, call, FakeStateStore } from "../../support/fakes.ts";
@@ -171,5 +172,41 @@ describe("subscription router", () => {
     store.failNextWrite = new DaprError("redis down", { status: 500 });
     expect(await deliver(event("e1"))).to.equal("RETRY");
     expect(await deliver(event("e1"))).to.equal("SUCCESS");
+  });
+});
+
+describe("subscriptions from an event catalog", () => {
+  const catalog = {
+    "thing.moved": { topic: "things", schema: { type: "object", required: ["id", "to"], properties: { id: { type: "string" }, to: { type: "string" } } } },
+  };
+  type Things = { "thing.moved": { id: string; to: string } };
+
+  function served(only: ReadonlyArray<string>) {
+    const seen: string[] = [];
+    const specs = subscriptionsFor<Things>(catalog, {
+      "thing.moved": { only: { to: only }, handle: async (event) => void seen.push(event.data.to) },
+    });
+    const basics = appBasics("sub-test");
+    const store = new FakeStateStore();
+    const app = createApp(basics);
+    app.use(subscriptionRouter(specs, { appId: "sub-test", pubsubName: "pubsub", store, locks: new KeyLocks(store), logger: basics.logger, registry: basics.metrics.registry }).routes());
+    const deliver = async (e: unknown) =>
+      (await call(app, { method: "POST", url: "/dapr/events/things/thing.moved", headers: { "content-type": "application/cloudevents+json" }, payload: JSON.stringify(e) })).json().status;
+    return { seen, store, deliver };
+  }
+
+  it("acknowledges an event its handler does not want without claiming or reading anything", async () => {
+    const { seen, store, deliver } = served(["shelf"]);
+    expect(await deliver(event("e1", "thing.moved", { id: "t1", to: "floor" }))).to.equal("SUCCESS");
+    expect(seen).to.deep.equal([]);
+    expect(store.writes).to.equal(0);
+    expect(await deliver(event("e2", "thing.moved", { id: "t1", to: "shelf" }))).to.equal("SUCCESS");
+    expect(seen).to.deep.equal(["shelf"]);
+  });
+
+  it("still drops data that breaks the schema to the dead-letter topic, wanted or not", async () => {
+    const { seen, deliver } = served(["shelf"]);
+    expect(await deliver(event("e3", "thing.moved", { id: "t1" }))).to.equal("DROP");
+    expect(seen).to.deep.equal([]);
   });
 });
