@@ -45,7 +45,7 @@ export interface SagaRow {
   unfinished: number;
   /** The wait ended because no order settled any more. */
   stuck: boolean;
-  /** The orders that never settled, by the status they were left in. */
+  /** The orders unsettled when the wait ended, by the status they were left in. */
   leftIn: Map<string, number>;
   latency: Summary;
   /** Accepted orders not yet settled when the window ended. */
@@ -111,32 +111,36 @@ interface Settled {
   stuck: boolean;
 }
 
-/**
- * Waits until the orders settle (or the deadline passes) and reads each once:
- * first the cheap list totals (pending + processing back to what they were
- * before the window, or unchanged for 15 s), then every order, then again
- * those not settled yet, until none is left, none settles for STUCK_MS, or
- * the deadline.
- */
-/** How long settling may see no order settle before it calls the rest stuck. */
-const STUCK_MS = 40_000;
+/** How long the open orders may stay unchanged before settling calls the rest stuck (longer than Redis Streams' 30 s redelivery). */
+const STUCK_MS = 45_000;
 
 /** Orders pending or processing by the list totals; -1 when the system did not answer. */
 async function openOrders(sut: SystemUnderTest): Promise<number> {
   return Promise.all([listTotal(sut, "pending"), listTotal(sut, "processing")]).then(([a, b]) => a + b, () => -1);
 }
 
+/**
+ * Waits until the orders settle (or the deadline passes) and reads each once.
+ * First the cheap list totals, each second: pending + processing back to what
+ * they were before the window (orders an earlier window left behind), or no
+ * change for STUCK_MS (nothing moves: the rest are stuck), or the deadline.
+ * Then every order once; then those the listing had not caught up with, every
+ * 2 s while some still settle.
+ */
 async function settle(sut: SystemUnderTest, ids: string[], deadline: number, openBefore: number): Promise<Settled> {
-  let last = -1;
+  let last = Number.NaN;
   let lastChange = Date.now();
+  let stuck = false;
   while (Date.now() < deadline) {
-    // Back to what was open before the window (orders an earlier window left stuck), or none.
     const open = await openOrders(sut);
     if (open === 0 || (open > 0 && open <= Math.max(0, openBefore))) break;
     if (open !== last) {
       last = open;
       lastChange = Date.now();
-    } else if (Date.now() - lastChange > 15_000) break;
+    } else if (Date.now() - lastChange > STUCK_MS) {
+      stuck = true;
+      break;
+    }
     await delay(1000, undefined, { signal: sut.signal });
   }
   const orders = new Map<string, OrderBody>();
@@ -151,10 +155,9 @@ async function settle(sut: SystemUnderTest, ids: string[], deadline: number, ope
     const before = remaining.length;
     remaining = remaining.filter((id) => !SETTLED.has(orders.get(id)?.status ?? "unread"));
     if (remaining.length < before) progressAt = Date.now();
-    if (remaining.length === 0 || Date.now() >= deadline) return { orders, unfinished: remaining.length, stuck: false };
-    // No order settled for longer than a redelivery takes (Redis Streams: 30 s): the rest are stuck.
-    if (Date.now() - progressAt > STUCK_MS) return { orders, unfinished: remaining.length, stuck: true };
-    await delay(1000, undefined, { signal: sut.signal });
+    if (remaining.length === 0 || stuck || Date.now() >= deadline) return { orders, unfinished: remaining.length, stuck };
+    if (Date.now() - progressAt > 10_000) return { orders, unfinished: remaining.length, stuck: true };
+    await delay(2000, undefined, { signal: sut.signal });
   }
 }
 
@@ -270,7 +273,7 @@ export function judge(row: SagaRow): { sustained: boolean; why: string } {
   if (row.latency.count === 0) reasons.push("no order confirmed");
   else if (!(row.latency.p99 < 5000)) reasons.push(`p99 ${ms(row.latency.p99)} ≥ 5 s`);
   if (errors > 0.01 * row.sent) reasons.push(`${errors} POST errors`);
-  if (!row.drained) reasons.push(`${row.unfinished} never settled`);
+  if (!row.drained) reasons.push(`${row.unfinished} unsettled when the wait ended`);
   return reasons.length === 0
     ? { sustained: true, why: `backlog ${row.unsettledAtEnd} < ${Math.round(2 * rate)}, p99 ${ms(row.latency.p99)}` }
     : { sustained: false, why: reasons.join("; ") };
@@ -310,6 +313,10 @@ async function sustain(sut: SystemUnderTest, config: BenchConfig, report: Report
     result.steps.push({ row, ...verdict });
     if (verdict.sustained) lo = Math.max(lo ?? 0, rate);
     else hi = Math.min(hi ?? Number.POSITIVE_INFINITY, rate);
+    if (row.confirmed === 0 && row.accepted > 0) {
+      result.searchNote = `stopped: not one order of the ${rate}/s step was confirmed: the saga no longer moves (see the unsettled orders and the logs table)`;
+      break;
+    }
     if (!row.drained && !row.stuck) {
       // They are still being worked on: a next step would compete with them.
       result.searchNote = `stopped: the orders of the ${rate}/s step were still settling at the ${(config.drainMs / 1000).toFixed(0)} s deadline`;
@@ -372,7 +379,7 @@ function failedCell(row: SagaRow): string {
   const parts = [...row.failed.entries()].map(([reason, n]) => `${n} ${reason}`);
   if (row.unfinished > 0) {
     const left = [...row.leftIn.entries()].map(([status, n]) => `${n} ${status}`).join(", ");
-    parts.push(`${row.unfinished} never settled (${left}; ${row.stuck ? `none settled for ${STUCK_MS / 1000} s` : "drain deadline"})`);
+    parts.push(`${row.unfinished} unsettled when the wait ended (${left}; ${row.stuck ? "stuck" : "drain deadline"})`);
   }
   return parts.length > 0 ? parts.join(", ") : "0";
 }
@@ -402,9 +409,9 @@ function sagaTable(report: Report, result: SagaResult, config: BenchConfig): voi
       `Orders: one line of 1 unit each, spread round robin over ${config.skus} stocked SKUs, placed through the gateway, open loop; latency from the order's history (pending → confirmed, the order service's clock).`,
       "Unsettled at window end: accepted orders not yet confirmed (or failed) when the last order of the window was due; last confirmed after window end: how long the system needed after that for the last one.",
       "Confirmed/s: orders confirmed within the window, per second: the offered rate while the saga keeps up, its capacity once it does not.",
-      "Settle wait: from the window's end until every order was read back settled (list totals polled each second, then each order read once), an upper bound on the drain; it ends early when no order settles for 40 s (the rest count as never settled), at the latest at the drain deadline.",
+      `Settle wait: from the window's end until every order was read back settled (list totals polled each second, then each order read once), an upper bound on the drain. It ends at the drain deadline, or as "stuck" once the count of pending and processing orders has not moved for ${STUCK_MS / 1000} s.`,
       ...(result.rows.some((r) => !r.drained)
-        ? ["Orders that never settled stay pending or processing (an event lost or dead-lettered: see the logs table); they cost the later windows nothing, but their latency is missing from the percentiles, so a row with any is not a clean figure."]
+        ? ["Unsettled when the wait ended: those orders' latencies are missing from the percentiles (the row is not a clean figure), and they were still pending or processing while the later windows ran: stuck orders cost those nothing, orders still moving compete with theirs. The logs table shows what became of their events (dead letters, outbox errors)."]
         : []),
       ...disturbedNotes(result.rows),
     ],
