@@ -5,7 +5,7 @@
 import { inject } from "light-my-request";
 import type { InjectOptions, Response } from "light-my-request";
 import type Koa from "koa";
-import { DaprTimeoutError, EtagMismatchError } from "../../services/kit/ports/errors.ts";
+import { DaprError, DaprTimeoutError, EtagMismatchError } from "../../services/kit/ports/errors.ts";
 import type {
   EventPublisher,
   InvokeRequest,
@@ -26,7 +26,7 @@ import type { HttpMetrics } from "../../services/kit/metrics.ts";
 
 /** An in-memory state store with ETags; its outbox records published events. */
 export class FakeStateStore implements OutboxStore {
-  readonly data = new Map<string, { value: unknown; version: number }>();
+  readonly data = new Map<string, { value: unknown; version: number; firstWrite?: boolean }>();
   readonly published: OutboxEvent[] = [];
   /** Set to make the next write fail with this error. */
   failNextWrite: Error | undefined;
@@ -46,13 +46,18 @@ export class FakeStateStore implements OutboxStore {
     return found;
   }
 
-  #check(key: string, options: SaveOptions | { etag?: string }): void {
+  #check(key: string, options: SaveOptions | { etag?: string }, write = false): void {
     const current = this.data.get(key);
     if (options.etag !== undefined && (!current || String(current.version) !== options.etag)) {
       throw new EtagMismatchError(`etag mismatch on ${key}`, key);
     }
     if ("onlyIfAbsent" in options && options.onlyIfAbsent && options.etag === undefined && current) {
       throw new EtagMismatchError(`${key} exists`, key);
+    }
+    // As Dapr's Redis store: a key once written with first-write concurrency
+    // (insert-only, or guarded by an ETag) is overwritten only by a write that names its ETag.
+    if (write && current?.firstWrite && options.etag === undefined) {
+      throw new DaprError(`failed saving state: failed to set key ${key}`, { status: 500, code: "ERR_STATE_SAVE" });
     }
   }
 
@@ -64,11 +69,18 @@ export class FakeStateStore implements OutboxStore {
     }
   }
 
+  /** Stores a value; single saves with first-write concurrency mark the key, transactions do not (as Redis). */
+  #set(key: string, value: unknown, options: SaveOptions, marks: boolean): void {
+    const current = this.data.get(key);
+    const firstWrite = current?.firstWrite || (marks && (options.etag !== undefined || options.onlyIfAbsent === true));
+    this.data.set(key, { value: structuredClone(value), version: (current?.version ?? 0) + 1, ...(firstWrite ? { firstWrite } : {}) });
+  }
+
   async save(key: string, value: unknown, options: SaveOptions = {}): Promise<void> {
     this.#failIfAsked();
-    this.#check(key, options);
+    this.#check(key, options, true);
     this.writes++;
-    this.data.set(key, { value: structuredClone(value), version: (this.data.get(key)?.version ?? 0) + 1 });
+    this.#set(key, value, options, true);
   }
 
   async delete(key: string, options: { etag?: string } = {}): Promise<void> {
@@ -79,11 +91,11 @@ export class FakeStateStore implements OutboxStore {
 
   async transact(operations: StateOperation[]): Promise<void> {
     this.#failIfAsked();
-    for (const op of operations) this.#check(op.key, op);
+    for (const op of operations) this.#check(op.key, op, op.operation === "upsert");
     for (const op of operations) {
       this.writes++;
       if (op.operation === "delete") this.data.delete(op.key);
-      else this.data.set(op.key, { value: structuredClone(op.value), version: (this.data.get(op.key)?.version ?? 0) + 1 });
+      else this.#set(op.key, op.value, op, false);
     }
   }
 

@@ -4,12 +4,13 @@
  * (locks.ts) and event claims (event-claims.ts) are both leases; they differ
  * in what their value says and in when it may be taken over.
  *
- * Ending a lease (deleting it, or writing its final value) needs no guard
- * while the lease is surely still ours: nobody may take it over before it
- * ran out. "Surely" is the first half of the lease, which leaves the other
- * half for clocks of other machines that run ahead. Past that, the end is
- * guarded by the ETag of a value still ours. So a lease costs two store round
- * trips in the common case (write it, end it), not three.
+ * Deleting a lease needs no guard while the lease is surely still ours:
+ * nobody may take it over before it ran out. "Surely" is the first half of
+ * the lease, which leaves the other half for clocks of other machines that run
+ * ahead; past that, the delete is guarded by the ETag of a value still ours.
+ * So a lock costs two store round trips (write it, delete it), not three.
+ * Writing a lease's final value is always guarded: Dapr's Redis store refuses
+ * to overwrite a key written insert-only unless the write names its ETag.
  */
 import { EtagMismatchError } from "../ports/errors.ts";
 import type { StateStore } from "../ports/ports.ts";
@@ -76,7 +77,7 @@ export async function endLease(
   final?: { value: LeaseValue; metadata?: Record<string, string> },
 ): Promise<boolean> {
   let etag: string | undefined;
-  if (now - lease.since >= lease.leaseMs / 2) {
+  if (final || now - lease.since >= lease.leaseMs / 2) {
     const current = await store.get<LeaseValue>(lease.key);
     if (current?.value.holder !== lease.holder) return false;
     etag = current.etag;
