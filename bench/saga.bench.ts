@@ -43,7 +43,7 @@ import { readConfig } from "./support/config.ts";
 import { closeConnections } from "./support/http.ts";
 import { otherLoad } from "./support/processes.ts";
 import { Report } from "./support/report.ts";
-import { BENCH_PORTS, labelOf, ROOT, stockItem, withSystem } from "./support/system.ts";
+import { BENCH_PORTS, labelOf, ROOT, stockItem, takeBenchLock, withSystem } from "./support/system.ts";
 import type { Choice, SystemUnderTest } from "./support/system.ts";
 
 const config = readConfig();
@@ -73,8 +73,10 @@ for (const name of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
   });
 }
 
+let releaseLock = () => {};
 let finished = false;
 function finish(code: number): never {
+  releaseLock();
   if (!finished) {
     finished = true;
     report.text(`_Total time: ${((Date.now() - began) / 1000).toFixed(0)} s._`);
@@ -121,6 +123,7 @@ const intakes: Array<{ runtime: string; intake?: IntakeResult; note?: string }> 
 const sagas: Array<{ pubsub: string; saga?: SagaResult; startupMs?: number; note?: string }> = [];
 
 async function main(): Promise<void> {
+  releaseLock = takeBenchLock();
   const primary: Choice = { runtime: config.runtime, pubsub: config.pubsub, state: config.state };
   const busy = otherLoad();
   // What the build measured differs from the commit in (tracked files only).

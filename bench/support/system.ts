@@ -5,7 +5,9 @@
  * placement 50305, the mailbox on 2925. So it runs beside `npm test`
  * (offset 100) and `npm start` (offset 0).
  */
-import { resolve } from "node:path";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
+import { dirname, join, resolve } from "node:path";
 import process from "node:process";
 import { startSystem } from "../../tests/support/system.ts";
 import type { RunningSystem } from "../../tests/support/system.ts";
@@ -19,6 +21,47 @@ export const ROOT = resolve(import.meta.dirname ?? new URL(".", import.meta.url)
 export const APP_IDS = ["gateway", "order", "tracking", "inventory", "notification", "payment"] as const;
 
 export const BENCH_PORTS = { portOffset: 300, serverPortOffset: 300, placementPort: 50305, smtpPort: 2925 };
+
+/**
+ * One benchmark at a time: a second one would start its system on the same
+ * ports, and the harness clears the run directory (.dapr/test-300) before
+ * it finds them taken, pulling the resources from under the first one's
+ * sidecars. Returns the release.
+ */
+export function takeBenchLock(): () => void {
+  const path = join(ROOT, ".dapr", "bench", "running.pid");
+  mkdirSync(dirname(path), { recursive: true });
+  for (let attempt = 0; ; attempt++) {
+    try {
+      writeFileSync(path, String(process.pid), { flag: "wx" });
+      break;
+    } catch (err) {
+      if ((err as { code?: string }).code !== "EEXIST" || attempt > 0) throw err;
+      const other = Number(readFileSync(path, "utf8"));
+      if (other > 0 && existsSync(`/proc/${other}`)) {
+        throw new Error(`another benchmark is running (pid ${other}, .dapr/bench/running.pid): it uses the same ports; wait for it to finish`, { cause: err });
+      }
+      rmSync(path, { force: true }); // left by a benchmark that is gone
+    }
+  }
+  return () => {
+    if (existsSync(path) && readFileSync(path, "utf8") === String(process.pid)) rmSync(path, { force: true });
+  };
+}
+
+function portTaken(port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const socket = connect({ host: "127.0.0.1", port }, () => {
+      socket.end();
+      done(true);
+    });
+    socket.on("error", () => done(false));
+  });
+}
+
+/** The ports a system on the benchmark's offset listens on (servers: Redis' only, the one every choice here uses for state). */
+const SYSTEM_PORTS = [8000, 8001, 8002, 8003, 8004, 8005, 3500, 3501, 3502, 3503, 3504, 3505].map((p) => p + BENCH_PORTS.portOffset)
+  .concat([BENCH_PORTS.placementPort, BENCH_PORTS.smtpPort]);
 
 export interface Choice {
   runtime: string;
@@ -46,6 +89,10 @@ export function labelOf(choice: Choice): string {
 /** Starts a system for `choice`, runs `work` on it, and stops it (also when `work` fails or the run is aborted). */
 export async function withSystem<T>(choice: Choice, signal: AbortSignal, work: (sut: SystemUnderTest) => Promise<T>): Promise<T> {
   signal.throwIfAborted();
+  // Refuse before the harness clears the run directory of whatever holds these ports.
+  const taken = [];
+  for (const port of SYSTEM_PORTS) if (await portTaken(port)) taken.push(port);
+  if (taken.length > 0) throw new Error(`127.0.0.1 port(s) ${taken.join(", ")} already in use: another system runs on the benchmark's ports; not starting one`);
   // The harness, the run template and run-service.sh read the choices from the environment.
   const saved = { RUNTIME: process.env.RUNTIME, PUBSUB: process.env.PUBSUB, STATE: process.env.STATE };
   Object.assign(process.env, { RUNTIME: choice.runtime, PUBSUB: choice.pubsub, STATE: choice.state });
