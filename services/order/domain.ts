@@ -68,7 +68,18 @@ export interface StoredOrder extends Order {
   payment?: PaymentInstruction;
   /** When the stock reserved for it is given up unless paid for. */
   reservation_expires_at?: string;
+  /** Events that came before what they build on, applied as soon as they can be (see applyInOrder). */
+  deferred?: DeferredEvent[];
 }
+
+/**
+ * An event that overtook the one it builds on (a payment captured before the
+ * order learnt of its reservation, a delivery scan before the pickup's), kept
+ * on the order until it applies.
+ */
+export type DeferredEvent =
+  | { type: "payment.captured" | "payment.declined"; payment_id: string }
+  | { type: "shipment.status_changed"; status: string };
 
 /** A new pending order and the event that announces it. */
 export function createOrder(
@@ -117,7 +128,7 @@ export function canTransition(from: OrderStatus, to: OrderStatus): boolean {
 
 /** The order as clients see it: no payment instruction, no idempotency record. */
 export function publicOrder(order: StoredOrder): Order {
-  const { idempotency: _idempotency, payment: _payment, reservation_expires_at: _expiry, ...visible } = order;
+  const { idempotency: _idempotency, payment: _payment, reservation_expires_at: _expiry, deferred: _deferred, ...visible } = order;
   return visible;
 }
 
@@ -283,4 +294,55 @@ export function operatorTransition(order: StoredOrder, to: OrderStatus, now: Dat
   if (order.status === to) return { kind: "ignore", why: "already so" };
   if (to === "cancelled") return cancelOrder(order, now);
   return transition(order, to, now, {}, "set_by_operator");
+}
+
+function decideDeferred(order: StoredOrder, event: DeferredEvent, now: Date): Decision {
+  switch (event.type) {
+    case "payment.captured":
+      return onPaymentCaptured(order, event.payment_id, now);
+    case "payment.declined":
+      return onPaymentDeclined(order, event.payment_id, now);
+    case "shipment.status_changed":
+      return onShipmentStatus(order, event.status, now);
+  }
+}
+
+function sameEvent(a: DeferredEvent, b: DeferredEvent): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/**
+ * Applies what an event decides for the order, and then every deferred event
+ * that the change lets apply, in the order they came. An event whose decision
+ * is "wait" is kept on the order (deferred) instead of being delivered again
+ * and again: a redelivered event would hold one of the sidecar's delivery
+ * workers, and enough of them would starve the very events they wait for.
+ */
+export function applyInOrder(order: StoredOrder, decide: (order: StoredOrder) => Decision, deferrable: DeferredEvent | undefined, now: Date): Decision {
+  const decision = decide(order);
+  if (decision.kind === "wait") {
+    if (!deferrable) return decision;
+    if (order.deferred?.some((d) => sameEvent(d, deferrable))) return { kind: "ignore", why: "already deferred" };
+    return { kind: "change", order: { ...order, deferred: [...(order.deferred ?? []), deferrable] }, events: [] };
+  }
+  if (decision.kind !== "change") return decision;
+  let current = decision.order;
+  const events = [...decision.events];
+  for (let settled = true; settled && current.deferred?.length; ) {
+    settled = false;
+    for (const waiting of current.deferred) {
+      const next = decideDeferred(current, waiting, now);
+      if (next.kind === "wait") continue;
+      const rest = current.deferred.filter((d) => d !== waiting);
+      if (next.kind === "change") events.push(...next.events);
+      current = { ...(next.kind === "change" ? next.order : current), deferred: rest };
+      settled = true;
+      break;
+    }
+  }
+  if (current.deferred?.length === 0) {
+    const { deferred: _none, ...rest } = current;
+    current = rest;
+  }
+  return { kind: "change", order: current, events };
 }

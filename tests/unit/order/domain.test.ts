@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { cancelOrder, canTransition, createOrder, expireReservation, IllegalTransitionError, onPaymentCaptured, onPaymentDeclined, onShipmentCreated, onShipmentStatus, onStockRejected, onStockReserved, operatorTransition, publicOrder, replayOutcome, transition, TRANSITIONS } from "../../../services/order/domain.ts";
+import { applyInOrder, cancelOrder, canTransition, createOrder, expireReservation, IllegalTransitionError, onPaymentCaptured, onPaymentDeclined, onShipmentCreated, onShipmentStatus, onStockRejected, onStockReserved, operatorTransition, publicOrder, replayOutcome, transition, TRANSITIONS } from "../../../services/order/domain.ts";
 import { ORDER_STATUSES } from "../../../services/contracts/api/orders.ts";
 import type { Decision, StoredOrder } from "../../../services/order/domain.ts";
 import type { OrderStatus } from "../../../services/contracts/api/orders.ts";
@@ -348,5 +348,53 @@ describe("order status machine", () => {
         expect(() => operatorTransition(orderIn("pending"), to, NOW)).to.throw(IllegalTransitionError, "saga");
       });
     }
+  });
+});
+
+describe("events that overtake the one they build on", () => {
+  const reserved = { lines: [{ sku: "SKU-1", quantity: 2, unit_price: 5 }], total_amount: 10, currency: "EUR", expires_at: "2026-03-01T10:20:00.000Z" };
+  const captured = { type: "payment.captured" as const, payment_id: "pay-1" };
+
+  it("keeps a payment captured before the reservation on the order, emitting nothing", () => {
+    const { order, events } = changed(applyInOrder(orderIn("pending"), (o) => onPaymentCaptured(o, "pay-1", NOW), captured, NOW));
+    expect(order.status).to.equal("pending");
+    expect(order.deferred).to.deep.equal([captured]);
+    expect(events).to.deep.equal([]);
+    expect(publicOrder(order)).to.not.have.property("deferred");
+  });
+
+  it("ignores the same early event delivered again", () => {
+    const waiting = orderIn("pending", { deferred: [captured] });
+    expect(applyInOrder(waiting, (o) => onPaymentCaptured(o, "pay-1", NOW), captured, NOW).kind).to.equal("ignore");
+  });
+
+  it("applies the kept payment as soon as the reservation is: processing, then confirmed, in one change", () => {
+    const waiting = orderIn("pending", { deferred: [captured] });
+    const { order, events } = changed(applyInOrder(waiting, (o) => onStockReserved(o, reserved, NOW), undefined, NOW));
+    expect(order.status).to.equal("confirmed");
+    expect(order.payment_id).to.equal("pay-1");
+    expect(order).to.not.have.property("deferred");
+    expect(events.map((e) => e.type === "order.status_changed" && e.data.status)).to.deep.equal(["processing", "confirmed"]);
+    expect(order.history.map((h) => h.status)).to.deep.equal(["pending", "processing", "confirmed"]);
+  });
+
+  it("drops a kept payment once the order ended otherwise (the payment service refunds it)", () => {
+    const waiting = orderIn("pending", { deferred: [captured] });
+    const { order } = changed(applyInOrder(waiting, (o) => cancelOrder(o, NOW), undefined, NOW));
+    expect(order.status).to.equal("cancelled");
+    expect(order).to.not.have.property("deferred");
+  });
+
+  it("delivers a parcel whose delivery scan came before its pickup's", () => {
+    const delivered = { type: "shipment.status_changed" as const, status: "delivered" };
+    const confirmed = orderIn("confirmed");
+    const kept = changed(applyInOrder(confirmed, (o) => onShipmentStatus(o, "delivered", NOW), delivered, NOW)).order;
+    expect(kept.status).to.equal("confirmed");
+    const { order } = changed(applyInOrder(kept, (o) => onShipmentStatus(o, "picked_up", NOW), { type: "shipment.status_changed", status: "picked_up" }, NOW));
+    expect(order.status).to.equal("delivered");
+  });
+
+  it("still says wait for an early event it cannot keep", () => {
+    expect(applyInOrder(orderIn("pending"), (o) => onPaymentCaptured(o, "pay-1", NOW), undefined, NOW).kind).to.equal("wait");
   });
 });
