@@ -21,7 +21,7 @@ import type { OrderBody } from "../../tests/e2e/shop.ts";
 import type { BenchConfig } from "../support/config.ts";
 import { json, request } from "../support/http.ts";
 import { openLoop } from "../support/load.ts";
-import { otherLoad } from "../support/processes.ts";
+import { cpuMsOf, otherLoad } from "../support/processes.ts";
 import type { Report } from "../support/report.ts";
 import { deltaMs, errorsCell, ms, perSecond, summarize } from "../support/stats.ts";
 import type { Summary } from "../support/stats.ts";
@@ -32,6 +32,8 @@ const SETTLED = new Set(["confirmed", "shipped", "delivered", "failed", "cancell
 
 export interface SagaRow {
   label: string;
+  /** CPU milliseconds each process of the system spent from the window's start until its orders settled. */
+  cpuMs?: Map<string, number>;
   rate?: number;
   windowMs: number;
   sent: number;
@@ -252,6 +254,7 @@ async function window(sut: SystemUnderTest, config: BenchConfig, skus: string[],
   console.error(`[bench] saga: ${label}: ${rate} orders/s for ${(windowMs / 1000).toFixed(0)} s`);
   const disturbedBefore = otherLoad();
   const openBefore = await openOrders(sut);
+  const cpuBefore = new Map(sut.tracked.map((t) => [t.name, cpuMsOf([t])]));
   const run = await sut.rss.during(() =>
     openLoop({ rate, durationMs: windowMs, okStatus: 201, signal: sut.signal, send: (i) => postOrder(sut, skus[i % skus.length]!) }),
   );
@@ -259,7 +262,8 @@ async function window(sut: SystemUnderTest, config: BenchConfig, skus: string[],
   const drainStart = Date.now();
   const settled = await sut.rss.during(() => settle(sut, ids, drainStart + config.drainMs, openBefore));
   const drainMs = Date.now() - drainStart;
-  const row = rowFrom(label, rate, windowMs, run.windowStart, run.windowEnd, run.shots.length, run.errors, run.latency, ids, settled, drainMs);
+  const cpuMs = new Map(sut.tracked.map((t) => [t.name, cpuMsOf([t]) - (cpuBefore.get(t.name) ?? 0)]));
+  const row = { ...rowFrom(label, rate, windowMs, run.windowStart, run.windowEnd, run.shots.length, run.errors, run.latency, ids, settled, drainMs), cpuMs };
   const disturbed = disturbedBefore ?? otherLoad();
   return disturbed ? { ...row, disturbed } : row;
 }
@@ -286,6 +290,7 @@ export async function measureSaga(sut: SystemUnderTest, config: BenchConfig, rep
   for (const rate of config.sagaRates) rows.push(await window(sut, config, skus, rate, config.sagaMs, `${rate} orders/s`));
   const result: SagaResult = { label: sut.label, baseline: base, rows, steps: [] };
   sagaTable(report, result, config);
+  cpuTable(report, result);
   if (config.sustainBudgetMs > 0 && config.sustainMs > 0) await sustain(sut, config, report, skus, result);
   return result;
 }
@@ -440,5 +445,34 @@ export function sagaByBroker(report: Report, results: Array<{ pubsub: string; sa
       ];
     }),
     ["Each choice on a system of its own (state store unchanged), started and stopped in this run."],
+  );
+}
+
+/**
+ * Where the time goes: CPU milliseconds per confirmed order, by process, over
+ * the lowest rate's window and its settling (the saga keeping up, so the
+ * figures are the work of an order, not of queueing).
+ */
+function cpuTable(report: Report, result: SagaResult): void {
+  const row = result.rows.find((r) => r.cpuMs && r.confirmed > 0);
+  if (!row?.cpuMs) return;
+  const per = [...row.cpuMs].map(([name, ms]) => ({ name, ms: ms / row.confirmed })).sort((a, b) => b.ms - a.ms);
+  const total = per.reduce((sum, p) => sum + p.ms, 0);
+  const group = (test: (name: string) => boolean) => per.filter((p) => test(p.name)).reduce((sum, p) => sum + p.ms, 0);
+  const sidecars = group((n) => n.endsWith(" daprd"));
+  const servers = group((n) => /redis|rabbitmq|kafka|nats|mosquitto|postgres|placement|CLI/i.test(n));
+  report.table(
+    `Saga: CPU per confirmed order, by process (${row.label}, ${result.label})`,
+    ["process", "CPU ms per order", "share"],
+    [
+      ...per.map((p) => [p.name, p.ms.toFixed(1), `${((100 * p.ms) / total).toFixed(0)} %`]),
+      ["**all sidecars**", sidecars.toFixed(1), `${((100 * sidecars) / total).toFixed(0)} %`],
+      ["**all services**", (total - sidecars - servers).toFixed(1), `${((100 * (total - sidecars - servers)) / total).toFixed(0)} %`],
+      ["**servers and control plane**", servers.toFixed(1), `${((100 * servers) / total).toFixed(0)} %`],
+      ["**everything**", total.toFixed(1), "100 %"],
+    ],
+    [
+      `From the window's start until its ${row.confirmed} orders settled, divided by them. At 2 cores, the machine has 2,000 CPU ms per second: everything / 2,000 ms is the most orders per second it could confirm if nothing else ran.`,
+    ],
   );
 }
