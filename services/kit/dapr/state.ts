@@ -86,10 +86,10 @@ export function applySingle(store: StateStore, op: StateOperation): Promise<void
   return store.save(key, value, options);
 }
 
-/** A Dapr state store component as a StateStore (and outbox, when configured). */
 /** How Dapr's Redis state store words an insert-only write that found the key there. */
 const REFUSED_INSERT = /failed to set key/;
 
+/** A Dapr state store component as a StateStore (and outbox, when configured). */
 export class DaprStateStore implements OutboxStore {
   readonly #http: DaprHttp;
   readonly #store: string;
