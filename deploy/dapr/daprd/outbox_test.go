@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"os"
+	"os/exec"
 	"slices"
 	"strings"
 	"sync"
@@ -40,8 +42,9 @@ import (
 // What the relay must do: publish a transaction's message once the state
 // transaction has committed, never before, and never for one that was rolled
 // back. With the patch it also does so without Dapr's fixed 1 s wait
-// (dapr/dapr#8233), and gives a missing marker up after Dapr's 11 s, where
-// Dapr's relay keeps reading the store in a tight loop.
+// (dapr/dapr#8233), gives a missing marker up after Dapr's 11 s, where
+// Dapr's relay keeps reading the store in a tight loop, and waits for a store
+// that does not answer instead of dropping the message after those 11 s.
 
 const (
 	outboxTable = "outbox_test_state"
@@ -171,6 +174,23 @@ func (w watchedPubSub) Subscribe(ctx context.Context, req contribpubsub.Subscrib
 	})
 }
 
+// The outbox's pub/sub with the relay's deliveries held back: the test makes
+// them itself, with the deadlines a broker would give them, and again, as a
+// broker redelivers.
+type heldRelay struct {
+	contribpubsub.PubSub
+	handler contribpubsub.Handler
+	msgs    chan *contribpubsub.NewMessage
+}
+
+func (h *heldRelay) Subscribe(ctx context.Context, req contribpubsub.SubscribeRequest, handler contribpubsub.Handler) error {
+	h.handler = handler
+	return h.PubSub.Subscribe(ctx, req, func(_ context.Context, msg *contribpubsub.NewMessage) error {
+		h.msgs <- msg
+		return nil
+	})
+}
+
 // daprd's publisher, reduced to what the outbox uses of it.
 type busPublisher struct{ bus contribpubsub.PubSub }
 
@@ -206,7 +226,9 @@ const (
 	rigTopic = "orders"
 )
 
-func newOutboxRig(t *testing.T, store state.Store, storeType string) *outboxRig {
+// newOutboxRig, with the relay's deliveries watched (handled) or, with held,
+// kept for the test to make itself.
+func newOutboxRig(t *testing.T, store state.Store, storeType string, held ...*heldRelay) *outboxRig {
 	ctx, cancel := context.WithCancel(context.Background())
 	bus := pubsubinmemory.New(outboxTestLog)
 	if err := bus.Init(ctx, contribpubsub.Metadata{}); err != nil {
@@ -221,7 +243,11 @@ func newOutboxRig(t *testing.T, store state.Store, storeType string) *outboxRig 
 	}
 	// Cleanups run last first: the store, made before, closes after this.
 	t.Cleanup(func() { r.store.end(); cancel(); bus.Close() })
-	watched := watchedPubSub{PubSub: bus, handled: r.handled}
+	var watched contribpubsub.PubSub = watchedPubSub{PubSub: bus, handled: r.handled}
+	if len(held) > 0 {
+		held[0].PubSub = bus
+		watched = held[0]
+	}
 	r.outbox = rtpubsub.NewOutbox(rtpubsub.OptionsOutbox{
 		Publisher:             busPublisher{bus},
 		GetPubsubFn:           func(name string) (contribpubsub.PubSub, bool) { return watched, name == "pubsub" },
@@ -508,6 +534,10 @@ func TestOutboxRelayNeverPublishesARolledBackTransaction(t *testing.T) {
 	time.Sleep(200 * time.Millisecond)
 	r.expectNoDelivery(t, "after a rollback")
 	looks := r.expectLooksMissed(t, marker)
+	// Paced: 5 ms doubling to 1 s apart is some 20 look-ups in 11 s.
+	if looks > 100 {
+		t.Fatalf("the relay read the store %d times in a loop", looks)
+	}
 	patience := h.at.Sub(published)
 	// Dapr's relay meant to give up 9 to 11 s after the message came.
 	if patience < 9*time.Second || patience > 14*time.Second {
@@ -554,4 +584,124 @@ func TestOutboxRelayDeliversSoonAfterTheCommit(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A Redis server of the test's own, which it kills and starts again on the
+// same port and data (a store outage): append-only with every write synced,
+// so that what was committed survives the kill.
+type ownRedis struct {
+	t    *testing.T
+	port int
+	dir  string
+	cmd  *exec.Cmd
+}
+
+func startOwnRedis(t *testing.T) *ownRedis {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("a free port: %v", err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	r := &ownRedis{t: t, port: port, dir: t.TempDir()}
+	r.start()
+	t.Cleanup(r.kill)
+	return r
+}
+
+func (r *ownRedis) addr() string { return fmt.Sprintf("127.0.0.1:%d", r.port) }
+
+func (r *ownRedis) start() {
+	r.cmd = exec.Command("redis-server", "--bind", "127.0.0.1", "--port", fmt.Sprint(r.port), "--dir", r.dir,
+		"--appendonly", "yes", "--appendfsync", "always", "--save", "", "--loglevel", "warning")
+	if err := r.cmd.Start(); err != nil {
+		r.t.Fatalf("start redis-server (deploy/scripts/test-daprd-components.sh installs it): %v", err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if conn, err := net.Dial("tcp", r.addr()); err == nil {
+			reply := make([]byte, 7)
+			_, _ = conn.Write([]byte("PING\r\n"))
+			_ = conn.SetReadDeadline(time.Now().Add(time.Second))
+			n, _ := conn.Read(reply)
+			conn.Close()
+			if string(reply[:n]) == "+PONG\r\n" {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	r.t.Fatalf("redis-server on %s did not answer within 10 s", r.addr())
+}
+
+func (r *ownRedis) kill() {
+	if r.cmd != nil && r.cmd.ProcessState == nil {
+		_ = r.cmd.Process.Kill()
+		_ = r.cmd.Wait()
+	}
+}
+
+// (d) A store that is away for longer than the relay's patience loses
+// nothing. The transaction commits, then the store's server is SIGKILLed:
+// a delivery whose deadline ends while the store is away (as Redis Streams'
+// processingTimeout ends one) is rejected, not dropped, and the next
+// delivery waits for the store, which comes back after more than the 11 s
+// the relay gives a missing marker, and then publishes. Dapr's relay took
+// the failing look-ups for a missing marker and dropped the message
+// (outboxDiscardWhenMissingState), so such an outage lost committed events.
+func TestOutboxRelayWaitsForAStoreThatIsAway(t *testing.T) {
+	t.Parallel()
+	server := startOwnRedis(t)
+	store := initStore(t, stateredis.NewRedisStateStore(outboxTestLog), map[string]string{"redisHost": server.addr(), "redisPassword": ""})
+	held := &heldRelay{msgs: make(chan *contribpubsub.NewMessage, 10)}
+	r := newOutboxRig(t, store, "state.redis", held)
+	ops, marker := r.begin(t, "d")
+	var msg *contribpubsub.NewMessage
+	select {
+	case msg = <-held.msgs:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the relay's message was not published")
+	}
+	if err := r.commit(ops); err != nil {
+		t.Fatalf("commit: %v", err)
+	}
+	server.kill()
+	down := time.Now()
+
+	const deadline = 5 * time.Second
+	ctx, cancel := context.WithTimeout(context.Background(), deadline)
+	err := held.handler(ctx, msg)
+	cancel()
+	if err == nil {
+		t.Fatal("the relay acknowledged the message while the store was away: it was dropped")
+	}
+	r.expectNoDelivery(t, "while the store was away")
+	firstErr := err
+
+	result := make(chan error, 1)
+	go func() { result <- held.handler(context.Background(), msg) }()
+	const away = 16 * time.Second // more than the relay's patience with a missing marker
+	select {
+	case err := <-result:
+		t.Fatalf("the redelivery ended while the store was away (%v): %v", time.Since(down).Round(time.Second), err)
+	case <-time.After(away - time.Since(down)):
+	}
+	r.expectNoDelivery(t, "while the store was away")
+	server.start()
+	back := time.Now()
+	d := r.waitDelivery(t, marker, 15*time.Second)
+	select {
+	case err := <-result:
+		if err != nil {
+			t.Fatalf("the relay failed the redelivery once the store was back: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("the redelivery did not end once the store was back")
+	}
+	left, err := store.Get(context.Background(), &state.GetRequest{Key: marker})
+	if err != nil || len(left.Data) != 0 {
+		t.Fatalf("the marker is still there after publishing: %v %s", err, left.Data)
+	}
+	t.Logf("redis: store SIGKILLed after the commit and away %v; a delivery with a %v deadline was rejected (%v); the redelivery waited and published %v after the store was back",
+		back.Sub(down).Round(100*time.Millisecond), deadline, firstErr, d.at.Sub(back).Round(time.Millisecond))
 }
