@@ -11,7 +11,7 @@ import type { KeyLocks } from "./coordination/locks.ts";
 import type { StateStore } from "./ports/ports.ts";
 import { deadLetterRouter } from "./events/dead-letters.ts";
 import type { SubscriptionSpec } from "./events/handlers.ts";
-import { subscriptionRouter } from "./events/subscriptions.ts";
+import { EventDelivery, subscriptionRouter } from "./events/subscriptions.ts";
 
 /** What every service's buildApp takes besides its own ports. */
 export interface ServiceDeps extends AppOptions {
@@ -29,22 +29,12 @@ export interface ServiceAppOptions extends ServiceDeps {
 /** createApp, plus the service's subscriptions and routers. */
 export function createServiceApp(options: ServiceAppOptions): Koa {
   const app = createApp(options);
-  const subscriptions = subscriptionRouter(options.subscriptions ?? [], {
-    appId: options.appId,
-    pubsubName: options.pubsubName,
-    store: options.store,
-    locks: options.locks,
-    logger: options.logger,
-    registry: options.metrics.registry,
-  });
-  app.use(subscriptions.routes());
-  const deadLetters = deadLetterRouter(options.subscriptions ?? [], {
-    appId: options.appId,
-    store: options.store,
-    locks: options.locks,
-    logger: options.logger,
-    registry: options.metrics.registry,
-  });
+  const specs = options.subscriptions ?? [];
+  const shared = { appId: options.appId, store: options.store, locks: options.locks, logger: options.logger, registry: options.metrics.registry };
+  // One delivery for both: a dead letter is applied as its topic's events are.
+  const delivery = new EventDelivery(specs, { ...shared, pubsubName: options.pubsubName });
+  app.use(subscriptionRouter(specs, { ...shared, pubsubName: options.pubsubName }, delivery).routes());
+  const deadLetters = deadLetterRouter(specs, { ...shared, delivery });
   app.use(deadLetters.routes());
   for (const router of options.routers ?? []) app.use(router.routes());
   return app;

@@ -1,8 +1,15 @@
 /**
  * The dead letters of an app: events its subscriptions dropped (poison) or
  * gave up on after the Resiliency retries. Dapr publishes them to the
- * subscription's dead-letter topic; the app subscribes to that topic and
- * keeps the latest ones, with their payload, for operators (GET /dead-letters).
+ * subscription's dead-letter topic, and the app subscribes to that topic.
+ *
+ * A dead letter is first one more delivery: an event given up on for a
+ * passing reason (its store away, the claim of a delivery that died with its
+ * process) is applied now, or asked for again while the reason lasts, and
+ * nobody has to act. What cannot apply (poison) is kept, with its payload,
+ * for operators: GET /dead-letters lists them, POST /dead-letters/redrive
+ * applies them again after a fix (one, a topic's, or all) and forgets those
+ * that applied, DELETE /dead-letters/{topic}/{id} discards one with a reason.
  */
 import Router from "@koa/router";
 import type { Registry } from "prom-client";
@@ -11,7 +18,8 @@ import type { Logger } from "../logger.ts";
 import type { StateStore } from "../ports/ports.ts";
 import { deadLetterTopic } from "./handlers.ts";
 import type { SubscriptionSpec } from "./handlers.ts";
-import { answer, deadLetterPath, deliveryCounter } from "./subscriptions.ts";
+import { answer, deadLetterPath, deliveryCounter, STATUS_OF } from "./subscriptions.ts";
+import type { EventDelivery } from "./subscriptions.ts";
 
 /** How many dead letters are kept per topic; older ones are forgotten. */
 export const DEAD_LETTERS_KEPT = 200;
@@ -60,6 +68,20 @@ export class DeadLetters {
     });
   }
 
+  /** Forgets the letters of `topic` with these ids; returns those it found. */
+  async remove(topic: string, ids: string[]): Promise<DeadLetter[]> {
+    const key = logKey(topic);
+    return this.#locks.withLocks([key], async () => {
+      const current = await this.#store.get<DeadLetterLog>(key);
+      if (!current) return [];
+      const removed = current.value.letters.filter((l) => ids.includes(l.id));
+      if (removed.length === 0) return [];
+      const letters = current.value.letters.filter((l) => !ids.includes(l.id));
+      await this.#store.save(key, { topic, letters }, { etag: current.etag });
+      return removed;
+    });
+  }
+
   /** The kept dead letters of each topic, oldest first. */
   async list(topics: string[]): Promise<Record<string, DeadLetter[]>> {
     const logs = await this.#store.getMany<DeadLetterLog>(topics.map(logKey));
@@ -73,37 +95,96 @@ export interface DeadLetterRouterOptions {
   store: StateStore;
   locks: KeyLocks;
   logger: Logger;
+  /** Applies a dead letter as one more delivery of its topic (the subscriptions' own). */
+  delivery: EventDelivery;
   now?: () => number;
   registry?: Registry;
 }
 
+/** The event a kept dead letter was, as its topic's deliveries carry it. */
+function asDelivery(letter: DeadLetter): Record<string, unknown> {
+  return { id: letter.id, type: letter.type, source: letter.source, specversion: "1.0", datacontenttype: "application/json", data: letter.data };
+}
+
 /**
  * Receives the dead letters of every subscription in `specs` (the topics that
- * subscriptionDocument lists) and serves them at GET /dead-letters.
+ * subscriptionDocument lists) and serves operators at /dead-letters.
  */
 export function deadLetterRouter(specs: SubscriptionSpec[], options: DeadLetterRouterOptions): Router {
   const router = new Router();
   const deadLetters = new DeadLetters(options.store, options.locks);
   const deliveries = deliveryCounter(options.registry);
   const now = options.now ?? Date.now;
+  const topics = specs.map((spec) => ({ topic: spec.topic, deadLetters: deadLetterTopic(options.appId, spec.topic) }));
 
   router.get("/dead-letters", async (ctx) => {
-    ctx.body = await deadLetters.list(specs.map((spec) => deadLetterTopic(options.appId, spec.topic)));
+    ctx.body = await deadLetters.list(topics.map((t) => t.deadLetters));
   });
 
-  for (const spec of specs) {
-    const topic = deadLetterTopic(options.appId, spec.topic);
-    router.post(deadLetterPath(spec.topic), async (ctx) => {
+  for (const { topic, deadLetters: dlt } of topics) {
+    router.post(deadLetterPath(topic), async (ctx) => {
+      const body = (ctx.request as { body?: unknown }).body;
+      const { outcome, type } = await options.delivery.apply(topic, body);
+      if (outcome !== "dropped") {
+        // Applied now (or already, or not for this app), or asked for again
+        // while what stopped it lasts: nothing for an operator to do.
+        if (STATUS_OF[outcome] === "SUCCESS") options.logger.info({ topic: dlt, event_type: type, outcome }, "a dead letter applied after all");
+        deliveries.inc({ topic: dlt, type, outcome: outcome === "applied" ? "recovered" : outcome });
+        return answer(ctx, STATUS_OF[outcome]);
+      }
       try {
-        await deadLetters.record(topic, (ctx.request as { body?: unknown }).body, now());
-        options.logger.warn({ topic }, "event parked in the dead-letter topic");
-        deliveries.inc({ topic, type: "dead-letter", outcome: "applied" });
+        await deadLetters.record(dlt, body, now());
+        options.logger.warn({ topic: dlt, event_type: type }, "event kept in the dead letters");
+        deliveries.inc({ topic: dlt, type, outcome: "kept" });
         answer(ctx, "SUCCESS");
       } catch (err) {
-        options.logger.warn({ topic, err }, "could not record a dead letter; asking for redelivery");
+        options.logger.warn({ topic: dlt, err }, "could not record a dead letter; asking for redelivery");
         answer(ctx, "RETRY");
       }
     });
   }
+
+  // Applies the kept letters again (after a fix): all, one topic's
+  // (?topic=<dead-letter topic>) or one (&id=<event id>). Those that apply,
+  // or had been applied, are forgotten; the rest stay, with the outcome.
+  router.post("/dead-letters/redrive", async (ctx) => {
+    const onlyTopic = typeof ctx.query.topic === "string" ? ctx.query.topic : undefined;
+    const onlyId = typeof ctx.query.id === "string" ? ctx.query.id : undefined;
+    const kept = await deadLetters.list(topics.map((t) => t.deadLetters));
+    const results: Array<{ topic: string; id: string; outcome: string }> = [];
+    for (const { topic, deadLetters: dlt } of topics) {
+      if (onlyTopic && onlyTopic !== dlt) continue;
+      const done: string[] = [];
+      for (const letter of kept[dlt] ?? []) {
+        if (onlyId && onlyId !== letter.id) continue;
+        const { outcome } = await options.delivery.apply(topic, asDelivery(letter));
+        results.push({ topic: dlt, id: letter.id, outcome });
+        if (STATUS_OF[outcome] === "SUCCESS") done.push(letter.id);
+      }
+      if (done.length > 0) await deadLetters.remove(dlt, done);
+    }
+    options.logger.info({ redriven: results.length, applied: results.filter((r) => STATUS_OF[r.outcome as keyof typeof STATUS_OF] === "SUCCESS").length }, "dead letters re-driven");
+    ctx.body = { redriven: results };
+  });
+
+  // Discards one kept letter, with the operator's reason (logged).
+  router.delete("/dead-letters/:topic/:id", async (ctx) => {
+    const reason = ((ctx.request as { body?: { reason?: unknown } }).body?.reason ?? "") as unknown;
+    if (typeof reason !== "string" || reason.trim() === "") {
+      ctx.status = 422;
+      ctx.type = "application/problem+json";
+      ctx.body = { type: "about:blank", title: "A reason is required", status: 422, errors: [{ field: "reason", message: "say why the letter is discarded" }] };
+      return;
+    }
+    const removed = await deadLetters.remove(ctx.params.topic!, [ctx.params.id!]);
+    if (removed.length === 0) {
+      ctx.status = 404;
+      ctx.type = "application/problem+json";
+      ctx.body = { type: "about:blank", title: "No such dead letter", status: 404, detail: `${ctx.params.topic} holds no letter ${ctx.params.id}` };
+      return;
+    }
+    options.logger.warn({ topic: ctx.params.topic, event_id: ctx.params.id, event_type: removed[0]!.type, reason }, "dead letter discarded");
+    ctx.status = 204;
+  });
   return router;
 }

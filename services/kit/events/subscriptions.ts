@@ -39,20 +39,27 @@ export interface SubscriptionOptions {
 }
 
 export type DaprStatus = "SUCCESS" | "RETRY" | "DROP";
-type Outcome = "applied" | "duplicate" | "busy" | "failed" | "dropped" | "unwanted";
+export type Outcome = "applied" | "duplicate" | "busy" | "failed" | "dropped" | "unwanted" | "ignored";
 
 /** How each outcome is answered to Dapr. */
-const STATUS_OF: Record<Outcome, DaprStatus> = {
+export const STATUS_OF: Record<Outcome, DaprStatus> = {
   applied: "SUCCESS",
   duplicate: "SUCCESS",
   busy: "RETRY",
   failed: "RETRY",
   dropped: "DROP",
   unwanted: "SUCCESS",
+  ignored: "SUCCESS",
 };
 
 const DEFAULT_MARKER_TTL_SECONDS = 7 * 24 * 3600;
-const DEFAULT_CLAIM_LEASE_MS = 60_000;
+/**
+ * A claim outlives any handler (they take milliseconds; the sidecar gives a
+ * delivery 30 s) but not the Resiliency retries of a delivery (some 50 s):
+ * when an app is killed while it applies an event, the redeliveries find its
+ * claim run out well before they give up.
+ */
+const DEFAULT_CLAIM_LEASE_MS = 20_000;
 
 /** Stands for every event type without a handler of its own. */
 const OTHER_TYPES = "";
@@ -89,49 +96,50 @@ export function subscriptionDocument(appId: string, pubsubName: string, specs: S
   return [...topics, ...deadLetters];
 }
 
-/** A router serving /dapr/subscribe and the delivery routes of `specs`. */
-export function subscriptionRouter(specs: SubscriptionSpec[], options: SubscriptionOptions): Router {
-  const router = new Router();
-  const claims = new EventClaims(options.store, {
-    leaseMs: options.claimLeaseMs ?? DEFAULT_CLAIM_LEASE_MS,
-    ttlSeconds: options.markerTtlSeconds ?? DEFAULT_MARKER_TTL_SECONDS,
-    now: options.now ?? Date.now,
-  });
-  const deliveries = deliveryCounter(options.registry);
+/**
+ * Applies deliveries to the handlers of `specs`: each CloudEvent id at most
+ * once (a claim marker per event and topic), every failure classified into
+ * the outcome Dapr is answered with. The subscription routes use it, and so
+ * do the dead-letter routes and the operators' re-drive (dead-letters.ts).
+ */
+export class EventDelivery {
+  readonly #specs: Map<string, SubscriptionSpec>;
+  readonly #claims: EventClaims;
+  readonly #logger: Logger;
 
-  router.get("/dapr/subscribe", (ctx) => {
-    ctx.body = subscriptionDocument(options.appId, options.pubsubName, specs);
-  });
-
-  for (const spec of specs) {
-    router.post(routePath(spec.topic, OTHER_TYPES), (ctx) => {
-      // Events of types this app does not handle share the topic: acknowledge them.
-      deliveries.inc({ topic: spec.topic, type: "other", outcome: "ignored" });
-      answer(ctx, "SUCCESS");
+  constructor(specs: SubscriptionSpec[], options: SubscriptionOptions) {
+    this.#specs = new Map(specs.map((spec) => [spec.topic, spec]));
+    this.#claims = new EventClaims(options.store, {
+      leaseMs: options.claimLeaseMs ?? DEFAULT_CLAIM_LEASE_MS,
+      ttlSeconds: options.markerTtlSeconds ?? DEFAULT_MARKER_TTL_SECONDS,
+      now: options.now ?? Date.now,
     });
-    for (const [type, handler] of Object.entries(spec.handlers)) {
-      router.post(routePath(spec.topic, type), async (ctx) => {
-        let event: CloudEvent;
-        try {
-          event = parseCloudEvent((ctx.request as { body?: unknown }).body);
-        } catch (err) {
-          options.logger.warn({ topic: spec.topic, err }, "dropping malformed delivery");
-          deliveries.inc({ topic: spec.topic, type, outcome: "dropped" });
-          return answer(ctx, "DROP");
-        }
-        // Dapr's outbox leaves traceparent empty and carries the trace in traceid.
-        const traceparent = [event.traceparent, event.traceid, ctx.get("traceparent")].find((t) => t) ?? undefined;
-        const trace = continueTrace(traceparent, event.tracestate);
-        const log = options.logger.child({ event_id: event.id, event_type: event.type, topic: spec.topic, trace_id: trace.traceId });
-        const wanted = spec.wanted?.[type];
-        const outcome = wanted && !wanted(event.data) ? "unwanted" : await withTrace(trace, () => deliver(event, handler, spec.topic, log));
-        deliveries.inc({ topic: spec.topic, type, outcome });
-        answer(ctx, STATUS_OF[outcome]);
-      });
-    }
+    this.#logger = options.logger;
   }
 
-  async function deliver(event: CloudEvent, handler: EventHandler, topic: string, log: Logger): Promise<Outcome> {
+  /** Applies a delivery of `topic` (a CloudEvent as the sidecar posts it); `type` is its event type when known. */
+  async apply(topic: string, body: unknown): Promise<{ outcome: Outcome; type: string }> {
+    let event: CloudEvent;
+    try {
+      event = parseCloudEvent(body);
+    } catch (err) {
+      this.#logger.warn({ topic, err }, "dropping malformed delivery");
+      return { outcome: "dropped", type: "malformed" };
+    }
+    const spec = this.#specs.get(topic);
+    const handler = spec?.handlers[event.type];
+    if (!spec || !handler) return { outcome: "ignored", type: "other" };
+    // Dapr's outbox leaves traceparent empty and carries the trace in traceid.
+    const traceparent = [event.traceparent, event.traceid].find((t) => t) ?? undefined;
+    const trace = continueTrace(traceparent, event.tracestate);
+    const log = this.#logger.child({ event_id: event.id, event_type: event.type, topic, trace_id: trace.traceId });
+    const wanted = spec.wanted?.[event.type];
+    if (wanted && !wanted(event.data)) return { outcome: "unwanted", type: event.type };
+    return { outcome: await withTrace(trace, () => this.#deliver(event, handler, topic, log)), type: event.type };
+  }
+
+  async #deliver(event: CloudEvent, handler: EventHandler, topic: string, log: Logger): Promise<Outcome> {
+    const claims = this.#claims;
     let claim: Claim;
     try {
       claim = await claims.claim(topic, event);
@@ -176,7 +184,31 @@ export function subscriptionRouter(specs: SubscriptionSpec[], options: Subscript
     log.info("event applied");
     return "applied";
   }
+}
 
+/** A router serving /dapr/subscribe and the delivery routes of `specs`, applied by `delivery`. */
+export function subscriptionRouter(specs: SubscriptionSpec[], options: SubscriptionOptions, delivery = new EventDelivery(specs, options)): Router {
+  const router = new Router();
+  const deliveries = deliveryCounter(options.registry);
+
+  router.get("/dapr/subscribe", (ctx) => {
+    ctx.body = subscriptionDocument(options.appId, options.pubsubName, specs);
+  });
+
+  for (const spec of specs) {
+    router.post(routePath(spec.topic, OTHER_TYPES), (ctx) => {
+      // Events of types this app does not handle share the topic: acknowledge them.
+      deliveries.inc({ topic: spec.topic, type: "other", outcome: "ignored" });
+      answer(ctx, "SUCCESS");
+    });
+    for (const type of Object.keys(spec.handlers)) {
+      router.post(routePath(spec.topic, type), async (ctx) => {
+        const { outcome } = await delivery.apply(spec.topic, (ctx.request as { body?: unknown }).body);
+        deliveries.inc({ topic: spec.topic, type, outcome });
+        answer(ctx, STATUS_OF[outcome]);
+      });
+    }
+  }
   return router;
 }
 

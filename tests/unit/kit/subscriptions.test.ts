@@ -10,7 +10,7 @@ import { NotYetApplicableError, PoisonEventError } from "../../../services/kit/f
 import { deadLetterRouter } from "../../../services/kit/events/dead-letters.ts";
 import { subscriptionsFor } from "../../../services/kit/events/handlers.ts";
 import type { EventHandler } from "../../../services/kit/events/handlers.ts";
-import { subscriptionRouter } from "../../../services/kit/events/subscriptions.ts";
+import { EventDelivery, subscriptionRouter } from "../../../services/kit/events/subscriptions.ts";
 import { appBasics, call, FakeStateStore } from "../../support/fakes.ts";
 
 function event(id: string, type = "thing.happened", data: unknown = { n: 1 }): CloudEvent {
@@ -23,8 +23,9 @@ function setup(handler: EventHandler, options: { now?: () => number } = {}) {
   const app: Koa = createApp(basics);
   const specs = [{ topic: "things", handlers: { "thing.happened": handler } }];
   const shared = { appId: "sub-test", store, locks: new KeyLocks(store, { waitMs: 50 }), logger: basics.logger, registry: basics.metrics.registry, ...options };
-  app.use(subscriptionRouter(specs, { ...shared, pubsubName: "pubsub", claimLeaseMs: 1000 }).routes());
-  app.use(deadLetterRouter(specs, shared).routes());
+  const delivery = new EventDelivery(specs, { ...shared, pubsubName: "pubsub", claimLeaseMs: 1000 });
+  app.use(subscriptionRouter(specs, { ...shared, pubsubName: "pubsub" }, delivery).routes());
+  app.use(deadLetterRouter(specs, { ...shared, delivery }).routes());
   const deliver = async (e: unknown, path = "/dapr/events/things/thing.happened") => {
     const res = await call(app, { method: "POST", url: path, headers: { "content-type": "application/cloudevents+json" }, payload: JSON.stringify(e) });
     expect(res.statusCode).to.equal(200);
@@ -51,14 +52,65 @@ describe("subscription router", () => {
     ]);
   });
 
-  it("keeps what arrives on a dead-letter topic, once per event id, for GET /dead-letters", async () => {
-    const { app, deliver } = setup(async () => {});
+  it("keeps a dead letter that cannot apply, once per event id, for GET /dead-letters", async () => {
+    const { app, deliver } = setup(async (e) => {
+      if ((e.data as { broken?: boolean }).broken) throw new PoisonEventError("broken");
+    });
     const poison = event("p1", "thing.happened", { broken: true });
     expect(await deliver(poison, "/dapr/dead-letters/things")).to.equal("SUCCESS");
     expect(await deliver(poison, "/dapr/dead-letters/things")).to.equal("SUCCESS");
     const res = await call(app, { method: "GET", url: "/dead-letters" });
     const letters = (res.json() as Record<string, Array<{ id: string; data: unknown }>>)["sub-test-things-dead-letter"]!;
     expect(letters.map((l) => [l.id, l.data])).to.deep.equal([["p1", { broken: true }]]);
+  });
+
+  it("applies a dead letter that was given up on for a passing reason, and keeps nothing", async () => {
+    let away = true;
+    const { app, store, deliver } = setup(async (e) => {
+      if (away) throw new DaprError("state store unavailable", { status: 500 });
+      await store.save(`seen:${e.id}`, e.data);
+    });
+    // While the store is away the dead letter is asked for again, not kept.
+    expect(await deliver(event("t1"), "/dapr/dead-letters/things")).to.equal("RETRY");
+    away = false;
+    expect(await deliver(event("t1"), "/dapr/dead-letters/things")).to.equal("SUCCESS");
+    expect((await store.get("seen:t1"))?.value).to.deep.equal({ n: 1 });
+    const res = await call(app, { method: "GET", url: "/dead-letters" });
+    expect(res.json()).to.deep.equal({ "sub-test-things-dead-letter": [] });
+  });
+
+  it("re-drives kept dead letters after a fix, forgetting those that apply, and discards one with a reason", async () => {
+    let fixed = false;
+    const { app, store, deliver } = setup(async (e) => {
+      if (!fixed && (e.data as { n: number }).n > 1) throw new PoisonEventError("not yet supported");
+      await store.save(`seen:${e.id}`, e.data);
+    });
+    for (const id of ["r1", "r2", "r3"]) expect(await deliver(event(id, "thing.happened", { n: 2 }), "/dapr/dead-letters/things")).to.equal("SUCCESS");
+    const list = async () => ((await call(app, { method: "GET", url: "/dead-letters" })).json() as Record<string, Array<{ id: string }>>)["sub-test-things-dead-letter"]!.map((l) => l.id);
+    expect(await list()).to.deep.equal(["r1", "r2", "r3"]);
+
+    const stillBroken = await call(app, { method: "POST", url: "/dead-letters/redrive?id=r1" });
+    expect(stillBroken.json()).to.deep.equal({ redriven: [{ topic: "sub-test-things-dead-letter", id: "r1", outcome: "dropped" }] });
+    expect(await list()).to.deep.equal(["r1", "r2", "r3"]);
+
+    fixed = true;
+    const one = await call(app, { method: "POST", url: "/dead-letters/redrive?topic=sub-test-things-dead-letter&id=r2" });
+    expect((one.json() as { redriven: Array<{ id: string; outcome: string }> }).redriven).to.deep.equal([{ topic: "sub-test-things-dead-letter", id: "r2", outcome: "applied" }]);
+    expect(await list()).to.deep.equal(["r1", "r3"]);
+    expect((await store.get("seen:r2"))?.value).to.deep.equal({ n: 2 });
+
+    const noReason = await call(app, { method: "DELETE", url: "/dead-letters/sub-test-things-dead-letter/r3", headers: { "content-type": "application/json" }, payload: "{}" });
+    expect(noReason.statusCode).to.equal(422);
+    expect(noReason.headers["content-type"]).to.match(/^application\/problem\+json/);
+    expect(await list()).to.deep.equal(["r1", "r3"]);
+    const discarded = await call(app, { method: "DELETE", url: "/dead-letters/sub-test-things-dead-letter/r3", headers: { "content-type": "application/json" }, payload: JSON.stringify({ reason: "a test order" }) });
+    expect(discarded.statusCode).to.equal(204);
+    const unknown = await call(app, { method: "DELETE", url: "/dead-letters/sub-test-things-dead-letter/r3", headers: { "content-type": "application/json" }, payload: JSON.stringify({ reason: "again" }) });
+    expect(unknown.statusCode).to.equal(404);
+
+    const all = await call(app, { method: "POST", url: "/dead-letters/redrive" });
+    expect((all.json() as { redriven: Array<{ id: string; outcome: string }> }).redriven.map((r) => [r.id, r.outcome])).to.deep.equal([["r1", "applied"]]);
+    expect(await list()).to.deep.equal([]);
   });
 
   it("runs the handler once and answers SUCCESS", async () => {
