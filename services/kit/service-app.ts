@@ -28,14 +28,14 @@ export interface ServiceAppOptions extends ServiceDeps {
 
 /** createApp, plus the service's subscriptions and routers. */
 export function createServiceApp(options: ServiceAppOptions): Koa {
-  const app = createApp(options);
   const specs = options.subscriptions ?? [];
   const shared = { appId: options.appId, store: options.store, locks: options.locks, logger: options.logger, registry: options.metrics.registry };
   // One delivery for both: a dead letter is applied as its topic's events are.
   const delivery = new EventDelivery(specs, { ...shared, pubsubName: options.pubsubName });
+  // /readyz also says when the app's events make no progress.
+  const app = createApp({ ...options, readiness: [...(options.readiness ?? []), ...(specs.length > 0 ? [delivery.readinessCheck()] : [])] });
   app.use(subscriptionRouter(specs, { ...shared, pubsubName: options.pubsubName }, delivery).routes());
-  const deadLetters = deadLetterRouter(specs, { ...shared, delivery });
-  app.use(deadLetters.routes());
+  app.use(deadLetterRouter(specs, { ...shared, delivery }).routes());
   for (const router of options.routers ?? []) app.use(router.routes());
   return app;
 }

@@ -7,7 +7,7 @@
  * latest dead letters for operators (dead-letters.ts serves them).
  */
 import Router from "@koa/router";
-import { Counter } from "prom-client";
+import { Counter, Gauge } from "prom-client";
 import type { Registry } from "prom-client";
 import type { Context } from "koa";
 import { EventClaims } from "../coordination/event-claims.ts";
@@ -61,6 +61,10 @@ const DEFAULT_MARKER_TTL_SECONDS = 7 * 24 * 3600;
  */
 const DEFAULT_CLAIM_LEASE_MS = 20_000;
 
+/** When an app whose deliveries all fail says it makes no progress (EventDelivery.stalled). */
+const STALLED_FAILURES = 10;
+const STALLED_MS = 60_000;
+
 /** Stands for every event type without a handler of its own. */
 const OTHER_TYPES = "";
 
@@ -106,19 +110,82 @@ export class EventDelivery {
   readonly #specs: Map<string, SubscriptionSpec>;
   readonly #claims: EventClaims;
   readonly #logger: Logger;
+  readonly #now: () => number;
+  /** Since when every delivery has asked to come again (none succeeded since), and how many did. */
+  #failingSince: number | undefined;
+  #failures = 0;
+  #stalledSaid = false;
 
   constructor(specs: SubscriptionSpec[], options: SubscriptionOptions) {
     this.#specs = new Map(specs.map((spec) => [spec.topic, spec]));
+    this.#now = options.now ?? Date.now;
     this.#claims = new EventClaims(options.store, {
       leaseMs: options.claimLeaseMs ?? DEFAULT_CLAIM_LEASE_MS,
       ttlSeconds: options.markerTtlSeconds ?? DEFAULT_MARKER_TTL_SECONDS,
-      now: options.now ?? Date.now,
+      now: this.#now,
     });
     this.#logger = options.logger;
+    if (options.registry && !options.registry.getSingleMetric("dapr_events_failing_seconds")) {
+      const failingSeconds = () => (this.#failingSince === undefined ? 0 : (this.#now() - this.#failingSince) / 1000);
+      new Gauge({
+        name: "dapr_events_failing_seconds",
+        help: "How long every delivery has failed (asked to come again) with none applied since; 0 while events apply",
+        registers: [options.registry],
+        collect() {
+          this.set(failingSeconds());
+        },
+      });
+    }
   }
 
-  /** Applies a delivery of `topic` (a CloudEvent as the sidecar posts it); `type` is its event type when known. */
+  /**
+   * Why the app makes no progress with its events, if it does not: at least
+   * STALLED_FAILURES deliveries in a row, over STALLED_MS, asked to come
+   * again and none applied. /readyz reports it (the "events" check).
+   */
+  stalled(): string | undefined {
+    if (this.#failingSince === undefined || this.#failures < STALLED_FAILURES) return undefined;
+    const seconds = Math.round((this.#now() - this.#failingSince) / 1000);
+    if (seconds * 1000 < STALLED_MS) return undefined;
+    return `no event applied for ${seconds} s: the last ${this.#failures} deliveries failed and asked to come again`;
+  }
+
+  /** The readiness check of the app's events (see stalled). */
+  readinessCheck(): { name: string; check(): Promise<void> } {
+    return {
+      name: "events",
+      check: async () => {
+        const why = this.stalled();
+        if (why) throw new Error(why);
+      },
+    };
+  }
+
+  /** Applies a delivery of `topic` (a CloudEvent as the sidecar posts it). */
   async apply(topic: string, body: unknown): Promise<{ outcome: Outcome; type: string }> {
+    const result = await this.#apply(topic, body);
+    this.#progress(STATUS_OF[result.outcome] === "RETRY");
+    return result;
+  }
+
+  #progress(failed: boolean): void {
+    if (!failed) {
+      if (this.#stalledSaid) this.#logger.info({ failures: this.#failures }, "events apply again");
+      this.#failingSince = undefined;
+      this.#failures = 0;
+      this.#stalledSaid = false;
+      return;
+    }
+    this.#failingSince ??= this.#now();
+    this.#failures += 1;
+    const why = this.#stalledSaid ? undefined : this.stalled();
+    if (why) {
+      this.#stalledSaid = true;
+      this.#logger.error({ failures: this.#failures }, `events make no progress: ${why}`);
+    }
+  }
+
+  async #apply(topic: string, body: unknown): Promise<{ outcome: Outcome; type: string }> {
     let event: CloudEvent;
     try {
       event = parseCloudEvent(body);

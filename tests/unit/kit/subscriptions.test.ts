@@ -31,7 +31,7 @@ function setup(handler: EventHandler, options: { now?: () => number } = {}) {
     expect(res.statusCode).to.equal(200);
     return (res.json() as { status: string }).status;
   };
-  return { app, store, deliver, basics };
+  return { app, store, deliver, basics, delivery };
 }
 
 describe("subscription router", () => {
@@ -111,6 +111,36 @@ describe("subscription router", () => {
     const all = await call(app, { method: "POST", url: "/dead-letters/redrive" });
     expect((all.json() as { redriven: Array<{ id: string; outcome: string }> }).redriven.map((r) => [r.id, r.outcome])).to.deep.equal([["r1", "applied"]]);
     expect(await list()).to.deep.equal([]);
+  });
+
+  it("says when its events make no progress (readiness check, gauge, log), and when they apply again", async () => {
+    let clock = 0;
+    let busy = true;
+    const { deliver, delivery, basics } = setup(
+      async () => {
+        if (busy) throw new LockBusyError("order:1");
+      },
+      { now: () => clock },
+    );
+    const gauge = async () => (await basics.metrics.registry.getSingleMetricAsString("dapr_events_failing_seconds")).split("\n").pop();
+    for (let i = 0; i < 9; i++) {
+      clock += 10_000;
+      expect(await deliver(event(`s${i}`))).to.equal("RETRY");
+    }
+    // Nine failures over 80 s: not yet ten.
+    expect(delivery.stalled()).to.equal(undefined);
+    clock += 10_000;
+    expect(await deliver(event("s9"))).to.equal("RETRY");
+    expect(delivery.stalled()).to.equal("no event applied for 90 s: the last 10 deliveries failed and asked to come again");
+    let failure: Error | undefined;
+    await delivery.readinessCheck().check().catch((err: Error) => (failure = err));
+    expect(failure?.message).to.match(/^no event applied for 90 s/);
+    expect(await gauge()).to.equal("dapr_events_failing_seconds 90");
+    busy = false;
+    expect(await deliver(event("s10"))).to.equal("SUCCESS");
+    expect(delivery.stalled()).to.equal(undefined);
+    await delivery.readinessCheck().check();
+    expect(await gauge()).to.equal("dapr_events_failing_seconds 0");
   });
 
   it("runs the handler once and answers SUCCESS", async () => {
