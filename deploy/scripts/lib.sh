@@ -126,6 +126,17 @@ server_setup() {
   esac
 }
 
+# Prints what server $1 holds that its consumers have not acknowledged, one
+# line per queue: "<queue> <not yet delivered> <delivered, not acknowledged>"
+# (the fault suite's check that nothing is left behind). Brokers only.
+server_backlog() {
+  case "$1" in
+    rabbitmq) rabbitmq_backlog ;;
+    redis) redis_backlog ;;
+    *) die "no backlog check for $1" ;;
+  esac
+}
+
 # Starts server $1 in the background, its output in $2; its pid is left in
 # SERVER_PID, so that the caller can stop it (by that pid) however it ends.
 server_start() {

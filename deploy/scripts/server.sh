@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # One server of deploy/scripts/servers/, for programs that are not bash (the
 # test harness starts its own servers on ports and data dirs of its own):
-#   bash deploy/scripts/server.sh <name> install|ready|run|setup
+#   bash deploy/scripts/server.sh <name> install|ready|run|setup|backlog
 # Ports and data dirs come from the environment (REDIS_PORT, KAFKA_DATA_DIR, ...).
 set -euo pipefail
-name="${1:?usage: server.sh <name> install|ready|run|setup}"
-action="${2:?usage: server.sh <name> install|ready|run|setup}"
+name="${1:?usage: server.sh <name> install|ready|run|setup|backlog}"
+action="${2:?usage: server.sh <name> install|ready|run|setup|backlog}"
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # Each of lib.sh's server_* dies on a name that is not a server.
 case "$action" in
@@ -13,5 +13,6 @@ case "$action" in
   ready) server_ready "$name" ;;
   run) server_run "$name" ;;
   setup) server_setup "$name" ;;
+  backlog) server_backlog "$name" ;;
   *) die "unknown action $action" ;;
 esac

@@ -10,7 +10,7 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
-import { createWriteStream, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync } from "node:fs";
 import { connect } from "node:net";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
@@ -31,6 +31,13 @@ export interface SystemOptions {
   env?: Record<string, string>;
   /** How long to wait for the system to report healthy. */
   startTimeoutMs: number;
+  /** Start on the servers' data of an earlier run at the same port offset (a restart), not on fresh data. */
+  keepData?: boolean;
+  /** Unpack a server's data directory from this tar.gz before it starts (a fixture), by server name. */
+  seedData?: Record<string, string>;
+  /** The pub/sub and state choices; default: PUBSUB and STATE, else redis. */
+  pubsub?: string;
+  state?: string;
 }
 
 /** A message the mailbox accepted from the email binding. */
@@ -56,6 +63,20 @@ export interface RunningSystem {
   mail: MailMessage[];
   /** The secrets the secret store holds for this run (SECRETS=file: the development file's). */
   secrets: Record<string, string>;
+  /** The servers this run started (redis, rabbitmq, postgres...), with their ports. */
+  servers: Record<string, number>;
+  /** The pid of an app's own process (its runtime, under run-service.sh) or of its sidecar; undefined when not running. */
+  appPid(appId: string): number | undefined;
+  sidecarPid(appId: string): number | undefined;
+  /** What a broker this run started holds unacknowledged, per queue (deploy/scripts/server.sh backlog). */
+  backlog(name: string): Array<{ queue: string; undelivered: number; unacknowledged: number }>;
+  /** SIGKILLs a server this run started; startServer brings it back on the same port and data. */
+  killServer(name: string): Promise<void>;
+  startServer(name: string): Promise<void>;
+  /** SIGKILLs an app's sidecar; the returned function starts it again as the CLI had (same arguments and environment). */
+  killSidecar(appId: string): Promise<() => void>;
+  /** SIGKILLs every process of the run at once, servers included (a machine crash, as far as the processes go). */
+  crash(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -91,10 +112,10 @@ const TEMPLATE_APPS = (parse(readFileSync(join(root, "dapr.yaml"), "utf8")) as {
 const APP_PORTS: Record<string, number> = Object.fromEntries(TEMPLATE_APPS.map((app) => [app.appID, app.appPort]));
 const DAPR_PORTS: Record<string, number> = Object.fromEntries(TEMPLATE_APPS.map((app) => [app.appID, app.daprHTTPPort]));
 
-function startProcess(name: string, command: string, args: string[], logDir: string, env: NodeJS.ProcessEnv = process.env): ChildProcess {
+function startProcess(name: string, command: string, args: string[], logDir: string, env: NodeJS.ProcessEnv = process.env, cwd = root): ChildProcess {
   const log = createWriteStream(join(logDir, `${name}.log`));
   // A process group of its own, so that stop() reaches every child it spawns.
-  const child = spawn(command, args, { cwd: root, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(command, args, { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
   return child;
@@ -140,11 +161,68 @@ async function tcpOpen(port: number): Promise<boolean> {
   });
 }
 
+/** Every process below `pid`, with its command line. */
+function descendants(pid: number): Array<{ pid: number; cmdline: string[] }> {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // pid (comm) state ppid ...: comm may hold spaces and parentheses.
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const found: Array<{ pid: number; cmdline: string[] }> = [];
+  const queue = [...(children.get(pid) ?? [])];
+  while (queue.length > 0) {
+    const next = queue.shift()!;
+    try {
+      found.push({ pid: next, cmdline: readFileSync(`/proc/${next}/cmdline`, "utf8").split("\0").filter(Boolean) });
+    } catch {
+      continue;
+    }
+    queue.push(...(children.get(next) ?? []));
+  }
+  return found;
+}
+
+function killPid(pid: number, signal: NodeJS.Signals = "SIGKILL"): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+async function waitGone(pid: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    // A zombie until its parent reaps it: gone as far as anyone can reach it.
+    try {
+      if (readFileSync(`/proc/${pid}/stat`, "utf8").includes(") Z ")) return;
+    } catch {
+      return;
+    }
+    await delay(50);
+  }
+  throw new Error(`pid ${pid} still running ${timeoutMs} ms after SIGKILL`);
+}
+
 /** Starts Redis, placement and every service with its sidecar; resolves once /health is ok. */
 export async function startSystem(options: SystemOptions): Promise<RunningSystem> {
   const runDir = join(root, ".dapr", `test-${options.portOffset}`);
-  rmSync(runDir, { recursive: true, force: true });
-  const logDir = join(runDir, "logs");
+  if (!options.keepData) rmSync(runDir, { recursive: true, force: true });
+  // A restart on kept data writes its logs apart from the earlier runs'.
+  let logDir = join(runDir, "logs");
+  for (let n = 2; options.keepData && existsSync(logDir); n++) logDir = join(runDir, `logs-${n}`);
   mkdirSync(logDir, { recursive: true });
   const started: ChildProcess[] = [];
   const mail: MailMessage[] = [];
@@ -188,25 +266,39 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     });
     const secretEnv = fromEnv ? Object.fromEntries(Object.entries(secrets).map(([name, value]) => [`LOGISTICS_${name}`, value])) : {};
 
-    const pubsub = process.env.PUBSUB ?? "redis";
-    const state = process.env.STATE ?? "redis";
+    const pubsub = options.pubsub ?? process.env.PUBSUB ?? "redis";
+    const state = options.state ?? process.env.STATE ?? "redis";
     const portMap: string[] = [];
+    const servers: Record<string, { port: number; env: NodeJS.ProcessEnv; child?: ChildProcess }> = {};
+    const script = join(root, "deploy/scripts/server.sh");
+    const startServer = async (name: string) => {
+      const server = servers[name]!;
+      const child = startProcess(name, "bash", [script, name, "run"], logDir, server.env);
+      started.push(child);
+      server.child = child;
+      await waitFor(
+        name,
+        90_000,
+        async () => spawnSync("bash", [script, name, "ready"], { env: server.env }).status === 0,
+        () => (child.exitCode !== null ? `exited (see ${logDir}/${name}.log)` : undefined),
+      );
+      const setup = spawnSync("bash", [script, name, "setup"], { env: server.env, encoding: "utf8" });
+      if (setup.status !== 0) throw new Error(`${name} setup: ${setup.stderr}`);
+    };
     for (const name of new Set([serverFor(pubsub), serverFor(state)])) {
       const server = SERVERS[name];
       if (!server) throw new Error(`no server script for ${name}`);
       const port = server.port + options.serverPortOffset;
-      const serverEnv = { ...process.env, [`${server.env}_PORT`]: String(port), [`${server.env}_DATA_DIR`]: join(runDir, name) };
-      const script = join(root, "deploy/scripts/server.sh");
-      const child = startProcess(name, "bash", [script, name, "run"], logDir, serverEnv);
-      started.push(child);
-      await waitFor(
-        name,
-        90_000,
-        async () => spawnSync("bash", [script, name, "ready"], { env: serverEnv }).status === 0,
-        () => (child.exitCode !== null ? `exited (see ${logDir}/${name}.log)` : undefined),
-      );
-      const setup = spawnSync("bash", [script, name, "setup"], { env: serverEnv, encoding: "utf8" });
-      if (setup.status !== 0) throw new Error(`${name} setup: ${setup.stderr}`);
+      const dataDir = join(runDir, name);
+      const seed = options.seedData?.[name];
+      if (seed) {
+        rmSync(dataDir, { recursive: true, force: true });
+        mkdirSync(dataDir, { recursive: true });
+        const untar = spawnSync("tar", ["xzf", seed, "-C", dataDir, "--strip-components=1"], { encoding: "utf8" });
+        if (untar.status !== 0) throw new Error(`unpacking ${seed}: ${untar.stderr}`);
+      }
+      servers[name] = { port, env: { ...process.env, [`${server.env}_PORT`]: String(port), [`${server.env}_DATA_DIR`]: dataDir } };
+      await startServer(name);
       portMap.push(`${server.port}=${port}`);
     }
 
@@ -221,7 +313,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     await waitFor("placement", 10_000, () => tcpOpen(options.placementPort), () => (placement.exitCode !== null ? "exited" : undefined));
 
     const template = spawnSync(process.execPath, [
-      join(root, "deploy/scripts/run-template.mjs"), "--out", runDir,
+      join(root, "deploy/scripts/run-template.mjs"), "--out", runDir, "--pubsub", pubsub, "--state", state,
       "--port-offset", String(options.portOffset), "--port-map", portMap.join(","), "--placement-port", String(options.placementPort),
       "--smtp-port", String(options.smtpPort),
       ...Object.entries(options.env ?? {}).flatMap(([name, value]) => ["--env", `${name}=${value}`]),
@@ -251,6 +343,11 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       },
       () => (cli.exitCode !== null ? `dapr run exited with ${cli.exitCode} (see ${logDir}/dapr-run.log)` : undefined),
     );
+    const runPids = () => started.flatMap((child) => (child.pid === undefined ? [] : [{ pid: child.pid, cmdline: [] as string[] }, ...descendants(child.pid)]));
+    const sidecarPid = (appId: string) =>
+      runPids().find((p) => p.cmdline[0]?.endsWith("daprd") && p.cmdline.includes("--app-id") && p.cmdline[p.cmdline.indexOf("--app-id") + 1] === appId)?.pid;
+    const appPid = (appId: string) =>
+      runPids().find((p) => p.cmdline.some((arg) => arg.endsWith(`/services/${appId}/main.js`) || arg.endsWith(`/services/${appId}/main.ts`)) && !p.cmdline[0]?.endsWith("bash"))?.pid;
     return {
       gatewayUrl,
       daprApiToken,
@@ -260,6 +357,51 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       logDir,
       mail,
       secrets,
+      servers: Object.fromEntries(Object.entries(servers).map(([name, s]) => [name, s.port])),
+      appPid,
+      sidecarPid,
+      async killServer(name) {
+        const child = servers[name]?.child;
+        if (!child?.pid) throw new Error(`no server ${name} in this run`);
+        const pids = [child.pid, ...descendants(child.pid).map((p) => p.pid)];
+        for (const pid of pids) killPid(pid);
+        await Promise.all(pids.map((pid) => waitGone(pid)));
+      },
+      startServer,
+      backlog(name) {
+        const server = servers[name];
+        if (!server) throw new Error(`no server ${name} in this run`);
+        const out = spawnSync("bash", [script, name, "backlog"], { env: server.env, encoding: "utf8" });
+        if (out.status !== 0) throw new Error(`${name} backlog: ${out.stderr}`);
+        return out.stdout.split("\n").filter(Boolean).map((line) => {
+          const [queue, undelivered, unacknowledged] = line.trim().split(/\s+/);
+          return { queue: queue!, undelivered: Number(undelivered), unacknowledged: Number(unacknowledged) };
+        });
+      },
+      async killSidecar(appId) {
+        const pid = sidecarPid(appId);
+        if (pid === undefined) throw new Error(`no sidecar of ${appId} running`);
+        const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean);
+        const environ = Object.fromEntries(
+          readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
+        );
+        // Its working directory too: the app's, which relative paths in components start from.
+        const cwd = readlinkSync(`/proc/${pid}/cwd`);
+        killPid(pid);
+        await waitGone(pid);
+        let restarts = 0;
+        return () => {
+          restarts += 1;
+          started.push(startProcess(`${appId}-daprd-${restarts}`, cmdline[0]!, cmdline.slice(1), logDir, environ, cwd));
+        };
+      },
+      async crash() {
+        const pids = runPids().map((p) => p.pid);
+        for (const pid of pids) killPid(pid);
+        await Promise.all(pids.map((pid) => waitGone(pid)));
+        await mailbox?.close();
+        process.off("exit", onExit);
+      },
       stop,
     };
   } catch (err) {

@@ -54,5 +54,5 @@ postgres_run() {
       || die "initdb failed in $dir"
   fi
   exec "${as[@]}" "$bin/postgres" -D "$dir" -p "$POSTGRES_PORT" -c listen_addresses=127.0.0.1 \
-    -c unix_socket_directories="$dir" -c fsync=off -c synchronous_commit=off -c full_page_writes=off
+    -c unix_socket_directories="$dir" -c fsync=off -c synchronous_commit=on -c full_page_writes=off
 }

@@ -57,3 +57,8 @@ rabbitmq_run() {
   wait "$broker" 2>/dev/null || true
   epmd -kill >/dev/null 2>&1 || true
 }
+
+# Prints each queue's backlog, one line each: "<queue> <ready> <unacknowledged>".
+rabbitmq_backlog() {
+  (rabbitmq_env; exec /usr/lib/rabbitmq/bin/rabbitmqctl list_queues -q --no-table-headers name messages_ready messages_unacknowledged)
+}

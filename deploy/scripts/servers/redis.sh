@@ -21,3 +21,18 @@ redis_run() {
   exec redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$dir" \
     --appendonly yes --appendfsync everysec --save "" --loglevel warning
 }
+
+# Prints each consumer group's backlog, one line each: "<stream>/<group>
+# <entries not yet delivered> <delivered, not acknowledged>".
+redis_backlog() {
+  local cli=(redis-cli -h 127.0.0.1 -p "$REDIS_PORT") key group pending last
+  redis_ready || die "Redis on $REDIS_PORT does not answer"
+  "${cli[@]}" --scan | while read -r key; do
+    [ "$("${cli[@]}" type "$key")" = stream ] || continue
+    # XINFO GROUPS, flattened: name, consumers, pending, last-delivered-id, ... for each group.
+    "${cli[@]}" xinfo groups "$key" | paste -d' ' - - - - - - - - - - - - | while read -r _ group _ _ _ pending _ last _; do
+      # Entries after the group's last delivered one (XINFO's lag is unknown after a trim or a restart).
+      printf '%s/%s %s %s\n' "$key" "$group" "$("${cli[@]}" xrange "$key" "($last" + | grep -c '^[0-9]*-[0-9]*$')" "$pending"
+    done
+  done
+}

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# npm run test:faults: the fault suite (tests/faults) on real sidecars and
+# servers, one system per choice, started and stopped by the suite on ports
+# of its own (apps 8400-8405, servers at their port + 400). Choices, as
+# "pubsub:state" pairs in FAULT_CHOICES: by default the default choice
+# (Redis × Redis, every fault and the wedged-Redis fixture), RabbitMQ × Redis
+# and Redis × PostgreSQL. FAULTS picks scenarios (services sidecars
+# servers-5s servers-60s restart swap wedge). Prints each choice's table,
+# also written to .dapr/faults/; exits 1 if any choice failed, after all ran.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$ROOT_DIR"
+export PATH="$DAPR_HOME/bin:$ROOT_DIR/node_modules/.bin:$PATH"
+say() { printf '[faults] %s\n' "$*" >&2; }
+
+choices="${FAULT_CHOICES:-redis:redis rabbitmq:redis redis:postgres}"
+say "provisioning every server the choices need (each also swaps to the other store)"
+for choice in $choices; do
+  for state in redis postgres; do PUBSUB="${choice%%:*}" STATE="$state" bash deploy/scripts/provision.sh; done
+done
+say "building (tsc)"
+rm -rf dist && tsc -p tsconfig.json
+
+out="$ROOT_DIR/.dapr/faults"
+rm -rf "$out" && mkdir -p "$out"
+failed=0
+for choice in $choices; do
+  pubsub="${choice%%:*}" state="${choice##*:}" start=$SECONDS
+  say "== $pubsub × $state"
+  if PUBSUB="$pubsub" STATE="$state" mocha --timeout 900000 dist/tests/faults/faults.test.js 2>&1 | tee "$out/$pubsub-$state.log"; then
+    say "$pubsub × $state: pass in $((SECONDS - start))s"
+  else
+    failed=1
+    say "$pubsub × $state: FAIL in $((SECONDS - start))s"
+    mkdir -p "$out/$pubsub-$state-logs"
+    offset="${FAULTS_PORT_OFFSET:-400}"
+    cp -r ".dapr/test-$offset/logs"* ".dapr/test-$((offset + 50))/logs"* "$out/$pubsub-$state-logs/" 2>/dev/null || true
+  fi
+done
+cat "$out"/results-*.md 2>/dev/null || true
+exit "$failed"
