@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
 # npm run test:faults: the fault suite (tests/faults) on real sidecars and
 # servers, one system per choice, started and stopped by the suite on ports
-# of its own (apps 8400-8405, servers at their port + 400). Choices, as
-# "pubsub:state" pairs in FAULT_CHOICES: by default the default choice
-# (Redis × Redis, every fault and the wedged-Redis fixture), RabbitMQ × Redis
-# and Redis × PostgreSQL. FAULTS picks scenarios (services sidecars
-# servers-5s servers-60s restart swap wedge). Prints each choice's table,
-# also written to .dapr/faults/; exits 1 if any choice failed, after all ran.
+# of its own (apps 8400-8405, servers at their port + 400; FAULTS_PORT_OFFSET
+# moves them). Choices in FAULT_CHOICES, each "pubsub:state[:scenarios]"
+# (scenarios comma-separated, from services sidecars servers-5s servers-60s
+# restart swap wedge; all when left out, or FAULTS for every choice). By
+# default: Redis × Redis with every scenario and the wedged-Redis fixture;
+# RabbitMQ × Redis and Redis × PostgreSQL with the scenarios that depend on
+# the broker or the store (the services' and sidecars' crashes do not).
+# Prints each choice's table, also written to .dapr/faults/; exits 1 if any
+# choice failed, after all ran.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT_DIR"
 export PATH="$DAPR_HOME/bin:$ROOT_DIR/node_modules/.bin:$PATH"
 say() { printf '[faults] %s\n' "$*" >&2; }
 
-choices="${FAULT_CHOICES:-redis:redis rabbitmq:redis redis:postgres}"
+choices="${FAULT_CHOICES:-redis:redis rabbitmq:redis:sidecars,servers-5s,servers-60s,restart,swap redis:postgres:servers-5s,servers-60s,restart,swap}"
 say "provisioning every server the choices need (each also swaps to the other store)"
 for choice in $choices; do
   for state in redis postgres; do PUBSUB="${choice%%:*}" STATE="$state" bash deploy/scripts/provision.sh; done
@@ -24,9 +27,10 @@ out="$ROOT_DIR/.dapr/faults"
 rm -rf "$out" && mkdir -p "$out"
 failed=0
 for choice in $choices; do
-  pubsub="${choice%%:*}" state="${choice##*:}" start=$SECONDS
-  say "== $pubsub × $state"
-  if PUBSUB="$pubsub" STATE="$state" mocha --timeout 900000 dist/tests/faults/faults.test.js 2>&1 | tee "$out/$pubsub-$state.log"; then
+  IFS=: read -r pubsub state scenarios <<<"$choice"
+  scenarios="${scenarios:-${FAULTS:-}}" start=$SECONDS
+  say "== $pubsub × $state${scenarios:+ ($scenarios)}"
+  if PUBSUB="$pubsub" STATE="$state" FAULTS="${scenarios//,/ }" mocha --timeout 900000 dist/tests/faults/faults.test.js 2>&1 | tee "$out/$pubsub-$state.log"; then
     say "$pubsub × $state: pass in $((SECONDS - start))s"
   else
     failed=1

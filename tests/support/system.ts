@@ -302,15 +302,26 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       portMap.push(`${server.port}=${port}`);
     }
 
-    const placement = startProcess("placement", join(daprBin, "placement"), [
-      "--port", String(options.placementPort), "--listen-address", "127.0.0.1",
-      "--healthz-port", String(options.placementPort + 1), "--healthz-listen-address", "127.0.0.1",
-      "--metrics-port", String(options.placementPort + 2), "--metrics-listen-address", "127.0.0.1", "--log-level", "warn",
-      // Its Raft port too (8201 by default), so that two systems' placements never collide.
-      "--initial-cluster", `dapr-placement-0=127.0.0.1:${options.placementPort + 3}`,
-    ], logDir);
-    started.push(placement);
-    await waitFor("placement", 10_000, () => tcpOpen(options.placementPort), () => (placement.exitCode !== null ? "exited" : undefined));
+    // Placement's ports lie in the range the kernel hands out for outgoing
+    // connections: one may be taken for a moment, so a failed start is tried again.
+    let placement: ChildProcess | undefined;
+    for (let attempt = 1; !placement; attempt++) {
+      const child = startProcess(`placement${attempt > 1 ? `-${attempt}` : ""}`, join(daprBin, "placement"), [
+        "--port", String(options.placementPort), "--listen-address", "127.0.0.1",
+        "--healthz-port", String(options.placementPort + 1), "--healthz-listen-address", "127.0.0.1",
+        "--metrics-port", String(options.placementPort + 2), "--metrics-listen-address", "127.0.0.1", "--log-level", "warn",
+        // Its Raft port too (8201 by default), so that two systems' placements never collide.
+        "--initial-cluster", `dapr-placement-0=127.0.0.1:${options.placementPort + 3}`,
+      ], logDir);
+      started.push(child);
+      try {
+        await waitFor("placement", 10_000, () => tcpOpen(options.placementPort), () => (child.exitCode !== null ? `exited (see ${logDir}/placement.log)` : undefined));
+        placement = child;
+      } catch (err) {
+        if (attempt >= 3) throw err;
+        await delay(2000);
+      }
+    }
 
     const template = spawnSync(process.execPath, [
       join(root, "deploy/scripts/run-template.mjs"), "--out", runDir, "--pubsub", pubsub, "--state", state,
