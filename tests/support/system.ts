@@ -241,8 +241,21 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   };
   process.on("exit", onExit);
   const stop = async () => {
+    // Every process of the run, as they are now: whatever outlives the
+    // graceful stop (an app whose parent was killed first) is killed after it.
+    const all = started.flatMap((child) => (child.pid === undefined ? [] : descendants(child.pid)));
     // The services first (the CLI stops apps and sidecars), then what they used.
     for (const child of [...started].reverse()) await stopProcess(child, "SIGINT", 15_000);
+    for (const { pid, cmdline } of all) {
+      // Only the same process (a pid may have been given to another since).
+      let now: string | undefined;
+      try {
+        now = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+      } catch {
+        continue;
+      }
+      if (now === `${cmdline.join("\0")}\0`) killPid(pid);
+    }
     await mailbox?.close();
     process.off("exit", onExit);
   };
@@ -273,6 +286,10 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     const script = join(root, "deploy/scripts/server.sh");
     const startServer = async (name: string) => {
       const server = servers[name]!;
+      // Another server on the port would answer for ours, with other data.
+      if (spawnSync("bash", [script, name, "ready"], { env: server.env }).status === 0) {
+        throw new Error(`${name}: something already answers on port ${server.port}; stop it first`);
+      }
       const child = startProcess(name, "bash", [script, name, "run"], logDir, server.env);
       started.push(child);
       server.child = child;
