@@ -49,7 +49,9 @@ const OFFSET = Number(process.env.FAULTS_PORT_OFFSET ?? 400);
 const OPTIONS: SystemOptions = {
   portOffset: OFFSET,
   serverPortOffset: OFFSET,
-  placementPort: 50005 + OFFSET,
+  // Below the kernel's range for outgoing connections (32768 and up here),
+  // which once held the wedge system's Raft port: 30405-30408.
+  placementPort: 30005 + OFFSET,
   smtpPort: 2325 + OFFSET,
   startTimeoutMs: 180_000,
   pubsub: PUBSUB,
@@ -282,7 +284,7 @@ describe(`faults (${label})`, function () {
     // relay used to read the store for their markers in a loop for ever,
     // holding every worker of the component; no order got through.
     const started = Date.now();
-    const apart = { portOffset: OFFSET + 50, serverPortOffset: OFFSET + 50, placementPort: 50055 + OFFSET, smtpPort: 2375 + OFFSET };
+    const apart = { portOffset: OFFSET + 50, serverPortOffset: OFFSET + 50, placementPort: 30055 + OFFSET, smtpPort: 2375 + OFFSET };
     running = await startSystem({ ...OPTIONS, ...apart, seedData: { redis: join(root, "tests/faults/fixtures/wedged-redis.tar.gz") } });
     const healthyAt = Date.now();
     const before = running.backlog("redis").filter((q) => q.unacknowledged > 0 || q.undelivered > 0);
