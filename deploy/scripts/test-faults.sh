@@ -5,9 +5,9 @@
 # moves them). Choices in FAULT_CHOICES, each "pubsub:state[:scenarios]"
 # (scenarios comma-separated, from services sidecars servers-5s servers-60s
 # restart swap wedge; all when left out, or FAULTS for every choice). By
-# default: Redis × Redis with every scenario and the wedged-Redis fixture;
-# RabbitMQ × Redis and Redis × PostgreSQL with the scenarios that depend on
-# the broker or the store (the services' and sidecars' crashes do not).
+# default: Redis × Redis with every scenario and the wedged-Redis fixture,
+# and Redis × PostgreSQL with the scenarios that depend on the store (the
+# services' and sidecars' crashes do not).
 # Prints each choice's table, also written to .dapr/faults/; exits 1 if any
 # choice failed, after all ran.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -15,9 +15,10 @@ cd "$ROOT_DIR"
 export PATH="$DAPR_HOME/bin:$ROOT_DIR/node_modules/.bin:$PATH"
 say() { printf '[faults] %s\n' "$*" >&2; }
 
-# RabbitMQ's sidecar scenario is left out: it lost an order's event once
-# (README, "What the suite found that is not fixed yet").
-choices="${FAULT_CHOICES:-redis:redis rabbitmq:redis:servers-5s,servers-60s,restart,swap redis:postgres:servers-5s,servers-60s,restart,swap}"
+# RabbitMQ and Kafka are left out: SIGKILLing their broker (or a sidecar,
+# on RabbitMQ) lost or stalled orders' events in some runs (README, "What the
+# suite found that is not fixed yet"); FAULT_CHOICES runs them.
+choices="${FAULT_CHOICES:-redis:redis redis:postgres:servers-5s,servers-60s,restart,swap}"
 say "provisioning every server the choices need (each also swaps to the other store)"
 for choice in $choices; do
   for state in redis postgres; do PUBSUB="${choice%%:*}" STATE="$state" bash deploy/scripts/provision.sh; done
