@@ -25,7 +25,7 @@ import process from "node:process";
 import { setTimeout as delay } from "node:timers/promises";
 import { checkInvariants, settle } from "../support/invariants.ts";
 import type { Ledger } from "../support/invariants.ts";
-import { startSystem } from "../support/system.ts";
+import { serverFor, startSystem } from "../support/system.ts";
 import type { RunningSystem, SystemOptions } from "../support/system.ts";
 import { OrderLoad, stockItems } from "./client.ts";
 
@@ -33,8 +33,6 @@ const root = resolve(import.meta.dirname ?? new URL(".", import.meta.url).pathna
 const PUBSUB = process.env.PUBSUB ?? "redis";
 const STATE = process.env.STATE ?? "redis";
 const OTHER_STATE = STATE === "redis" ? "postgres" : "redis";
-const SERVER_OF: Record<string, string> = { jetstream: "nats", mqtt: "mosquitto" };
-const serverOf = (choice: string) => SERVER_OF[choice] ?? choice;
 const APPS = ["gateway", "order", "inventory", "payment", "tracking", "notification"];
 const FAULTS = (process.env.FAULTS ?? "").split(/[\s,]+/).filter(Boolean);
 
@@ -103,7 +101,7 @@ async function deadLetters(running: RunningSystem): Promise<Record<string, numbe
 
 /** Waits for every queue of the run's broker to be empty; returns what is left after DRAIN_MS. */
 async function drained(running: RunningSystem): Promise<string[]> {
-  const broker = serverOf(PUBSUB);
+  const broker = serverFor(PUBSUB);
   if (broker !== "redis" && broker !== "rabbitmq") return [];
   const deadline = Date.now() + DRAIN_MS;
   for (;;) {

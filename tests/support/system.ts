@@ -103,7 +103,7 @@ const SERVERS: Record<string, { port: number; env: string }> = {
 };
 
 /** The server a pub/sub or state choice runs on (as deploy/scripts/lib.sh's server_for). */
-function serverFor(choice: string): string {
+export function serverFor(choice: string): string {
   return choice === "jetstream" ? "nats" : choice === "mqtt" ? "mosquitto" : choice;
 }
 

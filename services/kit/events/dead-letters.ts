@@ -15,6 +15,7 @@ import Router from "@koa/router";
 import type { Registry } from "prom-client";
 import type { KeyLocks } from "../coordination/locks.ts";
 import type { Logger } from "../logger.ts";
+import { HttpProblem, KitProblems, validationProblem } from "../http/problems.ts";
 import type { StateStore } from "../ports/ports.ts";
 import { deadLetterTopic } from "./handlers.ts";
 import type { SubscriptionSpec } from "./handlers.ts";
@@ -169,20 +170,12 @@ export function deadLetterRouter(specs: SubscriptionSpec[], options: DeadLetterR
 
   // Discards one kept letter, with the operator's reason (logged).
   router.delete("/dead-letters/:topic/:id", async (ctx) => {
-    const reason = ((ctx.request as { body?: { reason?: unknown } }).body?.reason ?? "") as unknown;
+    const reason = (ctx.request as { body?: { reason?: unknown } }).body?.reason;
     if (typeof reason !== "string" || reason.trim() === "") {
-      ctx.status = 422;
-      ctx.type = "application/problem+json";
-      ctx.body = { type: "about:blank", title: "A reason is required", status: 422, errors: [{ field: "reason", message: "say why the letter is discarded" }] };
-      return;
+      throw validationProblem([{ field: "reason", message: "say why the letter is discarded" }]);
     }
     const removed = await deadLetters.remove(ctx.params.topic!, [ctx.params.id!]);
-    if (removed.length === 0) {
-      ctx.status = 404;
-      ctx.type = "application/problem+json";
-      ctx.body = { type: "about:blank", title: "No such dead letter", status: 404, detail: `${ctx.params.topic} holds no letter ${ctx.params.id}` };
-      return;
-    }
+    if (removed.length === 0) throw new HttpProblem(KitProblems.notFound, `${ctx.params.topic} holds no letter ${ctx.params.id}`);
     options.logger.warn({ topic: ctx.params.topic, event_id: ctx.params.id, event_type: removed[0]!.type, reason }, "dead letter discarded");
     ctx.status = 204;
   });
