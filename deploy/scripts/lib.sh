@@ -137,6 +137,17 @@ server_backlog() {
   esac
 }
 
+# Deletes, on broker $1, the events of topic $3 that app $2 has not read yet:
+# a broker losing messages, for the fault suite to show that the saga's
+# reconciliation makes them good. Only for a test's own servers.
+server_drop() {
+  case "$1" in
+    rabbitmq) rabbitmq_drop "$2" "$3" ;;
+    redis) redis_drop "$2" "$3" ;;
+    *) die "no way to drop events on $1" ;;
+  esac
+}
+
 # Starts server $1 in the background, its output in $2; its pid is left in
 # SERVER_PID, so that the caller can stop it (by that pid) however it ends.
 server_start() {

@@ -11,6 +11,7 @@
  * docs/architecture.md#events says who publishes and who consumes each event.
  */
 import type { JSONSchemaType } from "ajv";
+import type { EventPublisher } from "../kit/ports/ports.ts";
 import { FAILURE_REASONS, ORDER_STATUSES } from "./api/orders.ts";
 import type { OrderStatus } from "./api/orders.ts";
 import { SHIPMENT_STATUSES } from "./api/shipments.ts";
@@ -404,4 +405,13 @@ export type EventsOf<Prefix extends string> = DomainEvent<Extract<EventType, `${
 /** An event of the catalog, built with its type checked against its data. */
 export function domainEvent<K extends EventType>(type: K, data: EventMap[K]): DomainEvent<K> {
   return { type, data } as DomainEvent<K>;
+}
+
+/**
+ * Publishes an event straight to its topic, outside any transaction: for
+ * saying again what is already stored (a decision a reconciliation asks for),
+ * never for announcing a change, which goes through the store's outbox.
+ */
+export function publishAgain(publisher: EventPublisher, event: DomainEvent): Promise<void> {
+  return publisher.publish(EVENTS[event.type].topic, event.type, event.data);
 }

@@ -1,7 +1,7 @@
 /** The inventory service's app, built from its dependencies (real or fake). */
 import type Koa from "koa";
 import { KeyLocks } from "../kit/coordination/locks.ts";
-import type { OutboxStore } from "../kit/ports/ports.ts";
+import type { EventPublisher, OutboxStore } from "../kit/ports/ports.ts";
 import { createServiceApp } from "../kit/service-app.ts";
 import type { ServiceDeps } from "../kit/service-app.ts";
 import { inventorySubscriptions } from "./events.ts";
@@ -10,6 +10,8 @@ import { Inventory } from "./store.ts";
 
 export interface InventoryAppDeps extends ServiceDeps {
   store: OutboxStore;
+  /** Says a reservation's decision again when an order asks twice. */
+  publisher: EventPublisher;
   reservationTtlSeconds: number;
   currency: string;
   now?: () => Date;
@@ -21,6 +23,7 @@ export function buildApp(deps: InventoryAppDeps): Koa {
     reservationTtlSeconds: deps.reservationTtlSeconds,
     currency: deps.currency,
     now: deps.now ?? (() => new Date()),
+    publisher: deps.publisher,
   });
   return createServiceApp({
     ...deps,

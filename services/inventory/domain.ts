@@ -158,6 +158,29 @@ export function reserveStock(
   return { kind: "reserved", reservation, items: changed, events: [reserved, ...itemEvents(items, changed)] };
 }
 
+/**
+ * The decision an order's reservation records, to say again when the order
+ * asks a second time (a reconciliation re-announcing a stuck order): the
+ * reservation as it was made, or the rejection. A tombstone, the mark of an
+ * order that ended before anything was reserved, has nothing to say.
+ */
+export function decisionEvent(reservation: Reservation, payment?: PaymentInstructionData): InventoryEvent | undefined {
+  const { order_id } = reservation;
+  if (reservation.status === "rejected") {
+    const reason = reservation.reason === "unknown_sku" ? "unknown_sku" : "out_of_stock";
+    return domainEvent("inventory.rejected", { order_id, reason, skus: reservation.rejected_skus ?? [] });
+  }
+  if (reservation.status === "cancelled" || reservation.expires_at === undefined) return undefined;
+  return domainEvent("inventory.reserved", {
+    order_id,
+    lines: reservation.lines,
+    total_amount: reservation.total_amount,
+    currency: reservation.currency,
+    expires_at: reservation.expires_at,
+    ...(payment ? { payment } : {}),
+  });
+}
+
 /** A reservation settled: what it and its items became, and what that announces. */
 export interface Settled {
   reservation: Reservation;

@@ -5,11 +5,21 @@
  */
 import type { DomainEvent } from "../contracts/events.ts";
 import type { KeyLocks } from "../kit/coordination/locks.ts";
-import type { OutboxEvent, OutboxStore, StateEntry, StateOperation } from "../kit/ports/ports.ts";
+import type { EventPublisher, OutboxEvent, OutboxStore, StateEntry, StateOperation } from "../kit/ports/ports.ts";
 import { ListIndex } from "../kit/coordination/list-index.ts";
+import { publishAgain } from "../contracts/events.ts";
 import type { PaymentInstructionData } from "../contracts/events.ts";
 import type { InventoryEvent, ItemInput, ReleaseReason, RequestedLine, Reservation, Settled, StockItem } from "./domain.ts";
-import { cancelledBeforeReservation, commitReservation, putItem, releaseReservation, reserveStock, restock, stockEvents } from "./domain.ts";
+import {
+  cancelledBeforeReservation,
+  commitReservation,
+  decisionEvent,
+  putItem,
+  releaseReservation,
+  reserveStock,
+  restock,
+  stockEvents,
+} from "./domain.ts";
 
 export const skuKey = (sku: string) => `sku:${sku}`;
 export const reservationKey = (orderId: string) => `reservation:${orderId}`;
@@ -18,9 +28,11 @@ export interface InventoryOptions {
   reservationTtlSeconds: number;
   currency: string;
   now: () => Date;
+  /** Says a decision again when an order asks twice (see reserve). */
+  publisher: EventPublisher;
 }
 
-/** What a reservation attempt came to. */
+/** What a reservation attempt came to: a new decision, or the earlier one (said again when it has something to say). */
 export type ReserveResult = "reserved" | "rejected" | "already-decided";
 
 function upsert(entry: { key: string; etag?: string } | undefined, key: string, value: unknown): StateOperation {
@@ -95,12 +107,16 @@ export class Inventory {
   /**
    * Reserves every line of the order or none, once per order: a reservation
    * that exists (or the tombstone of a cancelled order) is never made again.
+   * An order that asks again (its order.created re-announced because it saw
+   * no answer) gets the earlier decision said again, straight to the topic:
+   * re-announced, never re-decided.
    */
   async reserve(orderId: string, lines: RequestedLine[], payment?: PaymentInstructionData): Promise<ReserveResult> {
     const resKey = reservationKey(orderId);
     const keys = [...new Set(lines.map((l) => skuKey(l.sku)))];
-    return this.#locks.withLocks([resKey, ...keys], async () => {
-      if (await this.#store.get<Reservation>(resKey)) return "already-decided";
+    const decided = await this.#locks.withLocks([resKey, ...keys], async () => {
+      const existing = await this.#store.get<Reservation>(resKey);
+      if (existing) return existing.value;
       const entries = await this.#store.getMany<StockItem>(keys);
       const items = new Map(entries.map((e) => [e.value.sku, e.value]));
       const { reservationTtlSeconds, currency } = this.#options;
@@ -109,6 +125,10 @@ export class Inventory {
       await this.#commit(entries, changed, [upsert(undefined, resKey, outcome.reservation)], outcome.events);
       return outcome.kind;
     });
+    if (typeof decided === "string") return decided;
+    const again = decisionEvent(decided, payment);
+    if (again) await publishAgain(this.#options.publisher, again);
+    return "already-decided";
   }
 
   /**

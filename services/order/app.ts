@@ -1,18 +1,23 @@
 /** The order service's app, built from its dependencies (real or fake). */
 import type Koa from "koa";
 import { KeyLocks } from "../kit/coordination/locks.ts";
-import type { OutboxStore } from "../kit/ports/ports.ts";
+import type { EventPublisher, OutboxStore } from "../kit/ports/ports.ts";
 import { createServiceApp } from "../kit/service-app.ts";
 import type { ServiceDeps } from "../kit/service-app.ts";
 import { orderSubscriptions } from "./events.ts";
 import { expiryRoutes } from "./expiry.ts";
+import { Reconciler, reconciliationRoutes } from "./reconciliation.ts";
 import { orderRoutes } from "./routes.ts";
 import type { ShipmentCanceller } from "./shipments.ts";
 import { OrderStore } from "./store.ts";
 
 export interface OrderAppDeps extends ServiceDeps {
   store: OutboxStore;
+  /** Announces stuck orders again (reconciliation.ts). */
+  publisher: EventPublisher;
   shipments: ShipmentCanceller;
+  /** How long an order may wait for the saga's answer before it is announced again. */
+  stuckAfterSeconds: number;
   now?: () => Date;
 }
 
@@ -20,10 +25,11 @@ export function buildApp(deps: OrderAppDeps): Koa {
   const locks = new KeyLocks(deps.store);
   const orders = new OrderStore(deps.store, locks);
   const now = deps.now ?? (() => new Date());
+  const reconciler = new Reconciler({ orders, publisher: deps.publisher, stuckAfterMs: deps.stuckAfterSeconds * 1000, registry: deps.metrics.registry });
   return createServiceApp({
     ...deps,
     locks,
     subscriptions: orderSubscriptions(orders, now),
-    routers: [orderRoutes({ orders, shipments: deps.shipments, now }), expiryRoutes(orders, now)],
+    routers: [orderRoutes({ orders, shipments: deps.shipments, now }), expiryRoutes(orders, now), reconciliationRoutes(reconciler, now)],
   });
 }

@@ -106,19 +106,27 @@ export function createOrder(
     payment,
     ...(idempotency ? { idempotency } : {}),
   };
+  return { order, event: orderCreated(order) };
+}
+
+/**
+ * The order.created event of an order: made once with the order, and made
+ * again, the same, when a reconciliation re-announces an order stuck waiting.
+ */
+export function orderCreated(order: StoredOrder): DomainEvent<"order.created"> {
   const data: OrderCreatedData = {
-    order_id: id,
+    order_id: order.id,
     customer_name: order.customer_name,
     customer_email: order.customer_email,
     origin_address: order.origin_address,
     destination_address: order.destination_address,
     package_weight: order.package_weight,
     ...(order.package_dimensions !== undefined ? { package_dimensions: order.package_dimensions } : {}),
-    items,
-    payment,
-    created_at: now,
+    items: order.items.map(({ sku, item_name, quantity }) => ({ sku, item_name, quantity })),
+    payment: order.payment ?? { method: "card" },
+    created_at: order.created_at,
   };
-  return { order, event: domainEvent("order.created", data) };
+  return domainEvent("order.created", data);
 }
 
 /** Whether the status machine allows `from` → `to`. */

@@ -5,5 +5,5 @@ import { loadConfig } from "./config.ts";
 import { TrackingShipmentCanceller } from "./shipments.ts";
 
 await runService(loadConfig, ({ config, basics, dapr }) =>
-  buildApp({ ...basics, store: dapr.state, shipments: new TrackingShipmentCanceller(dapr.invoker, config.trackingAppId, config.invokeTimeoutMs) }),
+  buildApp({ ...basics, store: dapr.state, publisher: dapr.publisher, shipments: new TrackingShipmentCanceller(dapr.invoker, config.trackingAppId, config.invokeTimeoutMs) }),
 );

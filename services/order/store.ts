@@ -72,9 +72,15 @@ export class OrderStore {
     }
   }
 
-  /** Stores a new order and emits order.created in one transaction. */
+  /**
+   * Stores a new order and emits order.created in one transaction. The order
+   * is listed first (a listed order whose write failed is skipped when read),
+   * so that it can be found, as pending, even if its order.created never
+   * arrives anywhere: the reconciliation looks for stuck orders in the lists.
+   */
   async create(order: StoredOrder, event: DomainEvent<"order.created">): Promise<void> {
     const key = orderKey(order.id);
+    await Promise.all([this.#all.place(order.id, "all"), this.#byStatus.place(order.id, order.status)]);
     await this.#locks.withLocks([key], () =>
       this.#store.commit([{ operation: "upsert", key, value: order }], [{ key, ...event }]),
     );

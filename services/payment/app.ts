@@ -1,7 +1,7 @@
 /** The payment service's app, built from its dependencies (real or fake). */
 import type Koa from "koa";
 import { KeyLocks } from "../kit/coordination/locks.ts";
-import type { OutboxStore } from "../kit/ports/ports.ts";
+import type { EventPublisher, OutboxStore } from "../kit/ports/ports.ts";
 import { createServiceApp } from "../kit/service-app.ts";
 import type { ServiceDeps } from "../kit/service-app.ts";
 import { paymentSubscriptions } from "./events.ts";
@@ -10,6 +10,8 @@ import { Payments } from "./store.ts";
 
 export interface PaymentAppDeps extends ServiceDeps {
   store: OutboxStore;
+  /** Says a charge's outcome again when an order asks twice. */
+  publisher: EventPublisher;
   currency: string;
   /** Resolves once the provider's credentials are at hand. */
   provider: { ready(): Promise<void> };
@@ -18,7 +20,7 @@ export interface PaymentAppDeps extends ServiceDeps {
 
 export function buildApp(deps: PaymentAppDeps): Koa {
   const locks = new KeyLocks(deps.store);
-  const payments = new Payments(deps.store, locks, deps.now ?? (() => new Date()));
+  const payments = new Payments(deps.store, locks, deps.now ?? (() => new Date()), deps.publisher);
   return createServiceApp({
     ...deps,
     locks,

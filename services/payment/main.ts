@@ -5,5 +5,5 @@ import { loadConfig } from "./config.ts";
 import { ProviderCredentials } from "./provider.ts";
 
 await runService(loadConfig, ({ config, basics, dapr }) =>
-  buildApp({ ...basics, store: dapr.state, provider: new ProviderCredentials(dapr.secrets, config.secretStoreName, config.providerKeySecret) }),
+  buildApp({ ...basics, store: dapr.state, publisher: dapr.publisher, provider: new ProviderCredentials(dapr.secrets, config.secretStoreName, config.providerKeySecret) }),
 );

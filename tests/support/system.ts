@@ -70,6 +70,8 @@ export interface RunningSystem {
   sidecarPid(appId: string): number | undefined;
   /** What a broker this run started holds unacknowledged, per queue (deploy/scripts/server.sh backlog). */
   backlog(name: string): Array<{ queue: string; undelivered: number; unacknowledged: number }>;
+  /** Deletes on a broker this run started the events of `topic` that `appId` has not read yet (server.sh drop). */
+  dropUnread(name: string, appId: string, topic: string): void;
   /** SIGKILLs a server this run started; startServer brings it back on the same port and data. */
   killServer(name: string): Promise<void>;
   startServer(name: string): Promise<void>;
@@ -405,6 +407,12 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
           const [queue, undelivered, unacknowledged] = line.trim().split(/\s+/);
           return { queue: queue!, undelivered: Number(undelivered), unacknowledged: Number(unacknowledged) };
         });
+      },
+      dropUnread(name, appId, topic) {
+        const server = servers[name];
+        if (!server) throw new Error(`no server ${name} in this run`);
+        const out = spawnSync("bash", [script, name, "drop", appId, topic], { env: server.env, encoding: "utf8" });
+        if (out.status !== 0) throw new Error(`${name} drop: ${out.stderr}`);
       },
       async killSidecar(appId) {
         const pid = sidecarPid(appId);

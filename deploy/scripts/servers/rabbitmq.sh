@@ -59,6 +59,11 @@ rabbitmq_run() {
 }
 
 # Prints each queue's backlog, one line each: "<queue> <ready> <unacknowledged>".
+# The queue of app $1 on topic $2 ({appID}-{topic}) loses its ready messages.
+rabbitmq_drop() {
+  (rabbitmq_env; exec /usr/lib/rabbitmq/bin/rabbitmqctl purge_queue -q "$1-$2")
+}
+
 rabbitmq_backlog() {
   (rabbitmq_env; exec /usr/lib/rabbitmq/bin/rabbitmqctl list_queues -q --no-table-headers name messages_ready messages_unacknowledged)
 }

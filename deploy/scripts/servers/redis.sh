@@ -24,6 +24,11 @@ redis_run() {
 
 # Prints each consumer group's backlog, one line each: "<stream>/<group>
 # <entries not yet delivered> <delivered, not acknowledged>".
+# The consumer group of app $1 on stream $2 skips every entry it has not read.
+redis_drop() {
+  redis-cli -h 127.0.0.1 -p "$REDIS_PORT" xgroup setid "$2" "$1" '$' >/dev/null
+}
+
 redis_backlog() {
   local cli=(redis-cli -h 127.0.0.1 -p "$REDIS_PORT") key group pending last
   redis_ready || die "Redis on $REDIS_PORT does not answer"

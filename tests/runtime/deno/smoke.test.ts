@@ -19,7 +19,7 @@ import { buildApp as buildTracking } from "../../../services/tracking/app.ts";
 import type { OutputBinding } from "../../../services/kit/ports/ports.ts";
 import { serve } from "../../../services/kit/server.ts";
 import { orderSnapshot } from "../../support/events.ts";
-import { appBasics, FakeInvoker, FakeSidecar, FakeStateStore, jsonResponse } from "../../support/fakes.ts";
+import { appBasics, FakeInvoker, FakePublisher, FakeSidecar, FakeStateStore, jsonResponse } from "../../support/fakes.ts";
 import { newOrder } from "../../support/fixtures.ts";
 
 const NOW = () => new Date("2026-03-01T10:00:00Z");
@@ -44,9 +44,9 @@ function allApps(): Record<string, Koa> {
       upstreams,
       upstreamTimeoutMs: 1000,
     }),
-    order: buildOrder({ ...appBasics("order"), pubsubName: "pubsub", store: new FakeStateStore(), shipments: { cancel: async () => "cancelled" as const }, now: NOW }),
-    inventory: buildInventory({ ...appBasics("inventory"), pubsubName: "pubsub", store: new FakeStateStore(), reservationTtlSeconds: 900, currency: "EUR", now: NOW }),
-    payment: buildPayment({ ...appBasics("payment"), pubsubName: "pubsub", store: new FakeStateStore(), currency: "EUR", provider: { ready: async () => {} }, now: NOW }),
+    order: buildOrder({ ...appBasics("order"), pubsubName: "pubsub", store: new FakeStateStore(), publisher: new FakePublisher(), shipments: { cancel: async () => "cancelled" as const }, stuckAfterSeconds: 60, now: NOW }),
+    inventory: buildInventory({ ...appBasics("inventory"), pubsubName: "pubsub", store: new FakeStateStore(), publisher: new FakePublisher(), reservationTtlSeconds: 900, currency: "EUR", now: NOW }),
+    payment: buildPayment({ ...appBasics("payment"), pubsubName: "pubsub", store: new FakeStateStore(), publisher: new FakePublisher(), currency: "EUR", provider: { ready: async () => {} }, now: NOW }),
     tracking: buildTracking({ ...appBasics("tracking"), pubsubName: "pubsub", store: new FakeStateStore(), couriers: ["ada", "grace"], now: NOW }),
     notification: buildNotification({
       ...appBasics("notification"),
@@ -166,7 +166,7 @@ Deno.test("a CloudEvent delivered to tracking's subscription route is answered S
 });
 
 Deno.test("/metrics answers Prometheus text that counts the requests served", async () => {
-  const app = buildInventory({ ...appBasics("inventory"), pubsubName: "pubsub", store: new FakeStateStore(), reservationTtlSeconds: 900, currency: "EUR", now: NOW });
+  const app = buildInventory({ ...appBasics("inventory"), pubsubName: "pubsub", store: new FakeStateStore(), publisher: new FakePublisher(), reservationTtlSeconds: 900, currency: "EUR", now: NOW });
   await withServer(app, async (base) => {
     await (await fetch(`${base}/healthz`)).body?.cancel();
     const res = await fetch(`${base}/metrics`);

@@ -9,15 +9,15 @@ import { buildApp as notificationApp } from "../../../services/notification/app.
 import { buildApp as orderApp } from "../../../services/order/app.ts";
 import { buildApp as paymentApp } from "../../../services/payment/app.ts";
 import { buildApp as trackingApp } from "../../../services/tracking/app.ts";
-import { appBasics, call, FakeStateStore } from "../../support/fakes.ts";
+import { appBasics, call, FakePublisher, FakeStateStore } from "../../support/fakes.ts";
 
 const root = resolve(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "../../../..");
 
 function apps(): Record<string, Koa> {
-  const deps = (appId: string) => ({ ...appBasics(appId), pubsubName: "pubsub", store: new FakeStateStore() });
+  const deps = (appId: string) => ({ ...appBasics(appId), pubsubName: "pubsub", store: new FakeStateStore(), publisher: new FakePublisher() });
   const noBinding = { send: async () => undefined };
   return {
-    order: orderApp({ ...deps("order"), shipments: { cancel: async () => "cancelled" as const } }),
+    order: orderApp({ ...deps("order"), shipments: { cancel: async () => "cancelled" as const }, stuckAfterSeconds: 60 }),
     inventory: inventoryApp({ ...deps("inventory"), reservationTtlSeconds: 60, currency: "EUR" }),
     payment: paymentApp({ ...deps("payment"), currency: "EUR", provider: { ready: async () => undefined } }),
     tracking: trackingApp({ ...deps("tracking"), couriers: ["ada"] }),

@@ -14,12 +14,12 @@ import { buildApp as orderApp } from "../../../services/order/app.ts";
 import { buildApp as paymentApp } from "../../../services/payment/app.ts";
 import { buildApp as trackingApp } from "../../../services/tracking/app.ts";
 import { schemaCheck } from "../../../services/kit/validation.ts";
-import { appBasics, call, FakeStateStore } from "../../support/fakes.ts";
+import { appBasics, call, FakePublisher, FakeStateStore } from "../../support/fakes.ts";
 
 function apps(): Record<ServiceId, Koa> {
-  const base = (id: string) => ({ ...appBasics(id), pubsubName: "pubsub", store: new FakeStateStore() });
+  const base = (id: string) => ({ ...appBasics(id), pubsubName: "pubsub", store: new FakeStateStore(), publisher: new FakePublisher() });
   return {
-    order: orderApp({ ...base("order"), shipments: { cancel: async () => "cancelled" as const } }),
+    order: orderApp({ ...base("order"), shipments: { cancel: async () => "cancelled" as const }, stuckAfterSeconds: 60 }),
     inventory: inventoryApp({ ...base("inventory"), reservationTtlSeconds: 900, currency: "EUR" }),
     payment: paymentApp({ ...base("payment"), currency: "EUR", provider: { ready: async () => {} } }),
     tracking: trackingApp({ ...base("tracking"), couriers: ["ada"] }),

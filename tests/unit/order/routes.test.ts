@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { buildApp } from "../../../services/order/app.ts";
 import { DaprError } from "../../../services/kit/ports/errors.ts";
-import { appBasics, call, FakeStateStore } from "../../support/fakes.ts";
+import { appBasics, call, FakePublisher, FakeStateStore } from "../../support/fakes.ts";
 import { newOrder } from "../../support/fixtures.ts";
 
 /** Tracking's answer to a shipment cancellation: fine, or too late (picked up). */
@@ -17,7 +17,7 @@ class FakeShipments {
 function setup() {
   const store = new FakeStateStore();
   const shipments = new FakeShipments();
-  const app = buildApp({ ...appBasics("order"), pubsubName: "pubsub", store, shipments, now: () => new Date("2026-03-01T10:00:00Z") });
+  const app = buildApp({ ...appBasics("order"), pubsubName: "pubsub", store, publisher: new FakePublisher(), shipments, stuckAfterSeconds: 60, now: () => new Date("2026-03-01T10:00:00Z") });
   const post = (body: unknown, headers: Record<string, string> = {}) =>
     call(app, { method: "POST", url: "/api/v1/orders", headers: { "content-type": "application/json", ...headers }, payload: JSON.stringify(body) });
   return { app, store, post, shipments };
