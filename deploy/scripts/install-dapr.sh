@@ -17,8 +17,11 @@ COMMIT="2dcf2e3548faf3c740b3d29ee300e2132db65cff" # the v1.18.3 tag
 # What the runtime is built from: a daprd built from other sources (an older
 # component set, or an official release) is rebuilt.
 source_stamp() {
-  cat "$SRC_MODULE/go.mod" "$SRC_MODULE/go.sum" "$SRC_MODULE"/daprd/*.go "$SRC_MODULE"/patches/*.patch \
-    | sha256sum | cut -d' ' -f1
+  (
+    shopt -s nullglob # patches/contrib may hold none
+    cat "$SRC_MODULE/go.mod" "$SRC_MODULE/go.sum" "$SRC_MODULE"/daprd/*.go "$SRC_MODULE"/patches/*.patch \
+      "$SRC_MODULE"/patches/contrib/*.patch
+  ) | sha256sum | cut -d' ' -f1
 }
 
 runtime_ready() {
@@ -67,8 +70,10 @@ build_cli() {
 # The build tree, in $BUILD_DIR: a copy of the verified dapr module with our
 # component set in cmd/daprd/components in place of zz_notag.go, whose files
 # register every upstream component behind build tags, and with our patches
-# (deploy/dapr/patches) applied to dapr's own code. Only what components/
-# uses is compiled in; the rest is the official code.
+# (deploy/dapr/patches/*.patch) applied to dapr's own code; and a copy of the
+# verified components-contrib module dapr asks for, with our patches to it
+# (deploy/dapr/patches/contrib/*.patch). Only what components/ uses is
+# compiled in; the rest is the official code.
 BUILD_DIR="$CACHE_DIR/dapr-build-$DAPR_VERSION"
 prepare_build_tree() {
   need_go
@@ -90,6 +95,19 @@ prepare_build_tree() {
         || die "deploy/dapr/patches/$(basename "$file") does not apply to dapr $DAPR_VERSION"
     done
     go mod edit -replace github.com/dapr/dapr=./dapr
+
+    # The same for the components-contrib version dapr asks for.
+    go mod download github.com/dapr/components-contrib
+    local contrib contrib_version
+    contrib="$(go list -m -f '{{.Dir}}' github.com/dapr/components-contrib)"
+    contrib_version="$(go list -m -f '{{.Version}}' github.com/dapr/components-contrib)"
+    rm -rf components-contrib && cp -R "$contrib" components-contrib && chmod -R u+w components-contrib
+    for file in "$SRC_MODULE"/patches/contrib/*.patch; do
+      [ -e "$file" ] || continue # there may be none
+      patch -d components-contrib -p1 --forward --no-backup-if-mismatch --quiet <"$file" \
+        || die "deploy/dapr/patches/contrib/$(basename "$file") does not apply to components-contrib $contrib_version"
+    done
+    go mod edit -replace github.com/dapr/components-contrib=./components-contrib
   )
 }
 

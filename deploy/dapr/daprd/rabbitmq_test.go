@@ -2,12 +2,15 @@ package components
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/dapr/components-contrib/pubsub"
 	"github.com/dapr/kit/logger"
@@ -175,5 +178,82 @@ func TestSubscriptionConnectionsCloseWithTheirSubscription(t *testing.T) {
 	}
 	if err := component.Subscribe(context.Background(), pubsub.SubscribeRequest{Topic: run + "-c"}, handler); err == nil {
 		t.Fatal("a closed component accepted a subscription")
+	}
+}
+
+// With publisher confirms on, a publish the broker does not confirm fails
+// (deploy/dapr/patches/contrib/rabbitmq-publisher-confirms.patch): upstream
+// reports it published, and an outbox would then drop its event. The broker
+// here nacks for sure: the topic's only queue holds one message and rejects
+// publishes beyond it. A publish whose context ends while it waits to retry
+// fails too.
+func TestPublishTheBrokerDoesNotConfirmFails(t *testing.T) {
+	url := brokerURL(t)
+	log := logger.NewLogger("rabbitmq-test")
+	log.SetOutputLevel(logger.FatalLevel)
+	run := fmt.Sprintf("nack-%d", time.Now().UnixNano())
+	topic, queue := run, run+"-full"
+
+	conn, err := amqp.Dial(url)
+	if err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	defer conn.Close()
+	ch, err := conn.Channel()
+	if err != nil {
+		t.Fatalf("open a channel: %v", err)
+	}
+	// The topic's exchange as the component declares it with these settings.
+	if err := ch.ExchangeDeclare(topic, amqp.ExchangeFanout, true, false, false, false, nil); err != nil {
+		t.Fatalf("declare exchange: %v", err)
+	}
+	defer func() {
+		if _, err := ch.QueueDelete(queue, false, false, false); err != nil {
+			t.Logf("delete queue: %v", err)
+		}
+		if err := ch.ExchangeDelete(topic, false, false); err != nil {
+			t.Logf("delete exchange: %v", err)
+		}
+	}()
+	args := amqp.Table{"x-max-length": int32(1), "x-overflow": "reject-publish"}
+	if _, err := ch.QueueDeclare(queue, false, false, false, false, args); err != nil {
+		t.Fatalf("declare queue: %v", err)
+	}
+	if err := ch.QueueBind(queue, "", topic, false, nil); err != nil {
+		t.Fatalf("bind queue: %v", err)
+	}
+
+	md := rabbitMetadata(url, run)
+	md.Properties["durable"] = "true"
+	md.Properties["deletedWhenUnused"] = "false"
+	md.Properties["deliveryMode"] = "2"
+	component := newRabbitMQ(log)
+	if err := component.Init(context.Background(), md); err != nil {
+		t.Fatalf("init: %v", err)
+	}
+	defer component.Close()
+	publish := func(ctx context.Context, data string) error {
+		return component.Publish(ctx, &pubsub.PublishRequest{PubsubName: "pubsub", Topic: topic, Data: []byte(data)})
+	}
+
+	if err := publish(context.Background(), "first"); err != nil {
+		t.Fatalf("first publish, which the queue has room for: %v", err)
+	}
+	if q, err := ch.QueueDeclarePassive(queue, false, false, false, false, args); err != nil || q.Messages != 1 {
+		t.Fatalf("the queue holds %d messages (%v), want 1", q.Messages, err)
+	}
+
+	started := time.Now()
+	err = publish(context.Background(), "second")
+	if err == nil {
+		t.Fatal("a publish the broker nacked was reported a success")
+	}
+	t.Logf("nacked publish failed after %s: %v", time.Since(started).Round(time.Millisecond), err)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	err = publish(ctx, "third")
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("a nacked publish whose context ended while it waited to retry returned %v, want %v", err, context.DeadlineExceeded)
 	}
 }
