@@ -191,6 +191,15 @@ function descendants(pid: number): Array<{ pid: number; cmdline: string[] }> {
   return found;
 }
 
+/** A process's command line; empty once it is gone. */
+function cmdlineOf(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
 function killPid(pid: number, signal: NodeJS.Signals = "SIGKILL"): void {
   try {
     process.kill(pid, signal);
@@ -373,7 +382,8 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       },
       () => (cli.exitCode !== null ? `dapr run exited with ${cli.exitCode} (see ${logDir}/dapr-run.log)` : undefined),
     );
-    const runPids = () => started.flatMap((child) => (child.pid === undefined ? [] : [{ pid: child.pid, cmdline: [] as string[] }, ...descendants(child.pid)]));
+    // The processes started here and theirs: a sidecar started again by killSidecar is one of the former.
+    const runPids = () => started.flatMap((child) => (child.pid === undefined ? [] : [{ pid: child.pid, cmdline: cmdlineOf(child.pid) }, ...descendants(child.pid)]));
     const sidecarPid = (appId: string) =>
       runPids().find((p) => p.cmdline[0]?.endsWith("daprd") && p.cmdline.includes("--app-id") && p.cmdline[p.cmdline.indexOf("--app-id") + 1] === appId)?.pid;
     const appPid = (appId: string) =>
