@@ -5,6 +5,7 @@
  */
 import { Buffer } from "node:buffer";
 import http from "node:http";
+import { operatorHeaders } from "../../tests/support/credentials.ts";
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY, maxFreeSockets: 1024, scheduling: "lifo" });
 
@@ -26,7 +27,8 @@ export function request(url: string, options: RequestOptions = {}): Promise<Repl
   const target = new URL(url);
   if (target.hostname !== "127.0.0.1") return Promise.reject(new Error(`loopback only, not ${target.hostname}`));
   const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
-  const headers: Record<string, string> = { accept: "application/json", ...options.headers };
+  // The gateway takes the development operator's key; the apps, called straight, ignore it.
+  const headers: Record<string, string> = { accept: "application/json", ...operatorHeaders(), ...options.headers };
   if (payload !== undefined) {
     headers["content-type"] = "application/json";
     headers["content-length"] = String(Buffer.byteLength(payload));

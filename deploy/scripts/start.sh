@@ -36,6 +36,12 @@ for name in $(server_names) placement mailbox; do ensure_running "$name"; done
 
 say "starting gateway, order, inventory, payment, tracking, notification on ${RUNTIME:-node}; pub/sub: ${PUBSUB:-redis}, state: ${STATE:-redis}"
 say "gateway: http://127.0.0.1:8000   health: http://127.0.0.1:8000/health   logs: services/<name>/.dapr/logs/"
+# The development credentials (deploy/dev/credentials.json): development only.
+say "development API keys (x-api-key header), and tokens: npm run token -- --sub <who> --role <role> [--email <email>]"
+node -e '
+  const { api_keys } = JSON.parse(require("node:fs").readFileSync(process.argv[1], "utf8"));
+  for (const k of api_keys) console.log(`  ${k.role.padEnd(8)} ${k.subject.padEnd(18)} ${(k.email ?? "").padEnd(18)} ${k.key}`);
+' "$ROOT_DIR/deploy/dev/credentials.json"
 cd "$ROOT_DIR"
 dapr run -f "$run_file" &
 started+=("$!")

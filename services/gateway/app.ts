@@ -2,10 +2,11 @@
 import type Koa from "koa";
 import { createApp } from "../kit/http/app.ts";
 import type { ReadinessCheck } from "../kit/http/probes.ts";
-import type { ServiceInvoker, SidecarHealth } from "../kit/ports/ports.ts";
+import type { SecretReader, ServiceInvoker, SidecarHealth } from "../kit/ports/ports.ts";
 import type { Logger } from "../kit/logger.ts";
 import type { HttpMetrics } from "../kit/metrics.ts";
-import type { Upstreams } from "./config.ts";
+import { ApiKeys, Authenticator, issuerKeys } from "./auth.ts";
+import type { AuthConfig, Upstreams } from "./config.ts";
 import { gatewayRoutes } from "./routes.ts";
 
 export interface GatewayAppDeps {
@@ -18,12 +19,22 @@ export interface GatewayAppDeps {
   sidecar: SidecarHealth;
   upstreams: Upstreams;
   upstreamTimeoutMs: number;
+  /** Where the API keys and the development issuer's JWKS are read from. */
+  secrets: SecretReader;
+  auth: AuthConfig;
   readiness?: ReadinessCheck[];
 }
 
 export function buildApp(deps: GatewayAppDeps): Koa {
   // Public clients call the gateway directly, not through a sidecar: it takes no app token.
   const app = createApp({ ...deps, appApiToken: undefined });
-  app.use(gatewayRoutes(deps).routes());
+  const { auth, secrets } = deps;
+  const authenticator = new Authenticator(new ApiKeys(secrets, auth.secretStoreName, auth.apiKeysSecret), {
+    issuer: auth.issuer,
+    audience: auth.audience,
+    rolesClaim: auth.rolesClaim,
+    keys: issuerKeys({ jwksUrl: auth.jwksUrl, secrets, store: auth.secretStoreName, secretName: auth.jwksSecret }),
+  });
+  app.use(gatewayRoutes({ ...deps, authenticator }).routes());
   return app;
 }

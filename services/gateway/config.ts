@@ -1,5 +1,5 @@
 import type { Env, KitConfig } from "../kit/config.ts";
-import { loadKitConfig, readInteger, readString } from "../kit/config.ts";
+import { loadKitConfig, readInteger, readOptional, readString } from "../kit/config.ts";
 
 /** The app ids behind the public API, by service. */
 export interface Upstreams {
@@ -14,6 +14,21 @@ export interface GatewayConfig extends KitConfig {
   upstreams: Upstreams;
   /** How long a forwarded call may take before the client gets a 504. */
   upstreamTimeoutMs: number;
+  auth: AuthConfig;
+}
+
+/** Where the gateway finds what proves a caller (auth.ts). */
+export interface AuthConfig {
+  secretStoreName: string;
+  /** The secret holding the hashed API keys. */
+  apiKeysSecret: string;
+  /** The token issuer (`iss`) and audience (`aud`) accepted. */
+  issuer: string;
+  audience: string;
+  /** The issuer's JWKS URL; without it, the JWKS is read from the secret `jwksSecret` (the development issuer). */
+  jwksUrl: string | undefined;
+  jwksSecret: string;
+  rolesClaim: string;
 }
 
 /** Reads the gateway's configuration; throws ConfigError naming a bad variable. */
@@ -28,5 +43,14 @@ export function loadConfig(env: Env): GatewayConfig {
       notification: readString(env, "NOTIFICATION_APP_ID", "notification"),
     },
     upstreamTimeoutMs: readInteger(env, "UPSTREAM_TIMEOUT_MS", 15_000, 100, 300_000),
+    auth: {
+      secretStoreName: readString(env, "SECRETSTORE_NAME", "secretstore"),
+      apiKeysSecret: readString(env, "API_KEYS_SECRET", "GATEWAY_API_KEYS"),
+      issuer: readString(env, "OIDC_ISSUER", "logistics-dev-issuer"),
+      audience: readString(env, "OIDC_AUDIENCE", "logistics-api"),
+      jwksUrl: readOptional(env, "OIDC_JWKS_URL"),
+      jwksSecret: readString(env, "OIDC_JWKS_SECRET", "OIDC_DEV_JWKS"),
+      rolesClaim: readString(env, "OIDC_ROLES_CLAIM", "roles"),
+    },
   };
 }

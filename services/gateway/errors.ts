@@ -4,4 +4,6 @@ import type { ProblemType } from "../kit/http/problems.ts";
 export const GatewayProblems = {
   upstreamUnavailable: { type: "upstream-unavailable", title: "A service is unavailable", status: 503 },
   upstreamTimeout: { type: "upstream-timeout", title: "A service did not answer in time", status: 504 },
+  unauthenticated: { type: "unauthenticated", title: "Credentials are missing or wrong", status: 401 },
+  forbidden: { type: "forbidden", title: "Not allowed for this caller", status: 403 },
 } as const satisfies Record<string, ProblemType>;

@@ -8,22 +8,9 @@ import { Buffer } from "node:buffer";
 import type { Context } from "koa";
 import { requestLog } from "../kit/http/request-context.ts";
 import { DaprTimeoutError, DaprUnavailableError } from "../kit/ports/errors.ts";
-import type { ServiceInvoker } from "../kit/ports/ports.ts";
+import type { InvokeRequest, InvokeResponse, ServiceInvoker } from "../kit/ports/ports.ts";
 import { HttpProblem } from "../kit/http/problems.ts";
-import type { Upstreams } from "./config.ts";
 import { GatewayProblems } from "./errors.ts";
-
-/** Which service owns each top-level resource of /api/v1. */
-export function resourceOwners(upstreams: Upstreams): Record<string, string> {
-  return {
-    orders: upstreams.order,
-    inventory: upstreams.inventory,
-    payments: upstreams.payment,
-    shipments: upstreams.tracking,
-    track: upstreams.tracking,
-    notifications: upstreams.notification,
-  };
-}
 
 const FORWARDED_REQUEST_HEADERS = ["content-type", "accept", "idempotency-key", "x-request-id", "if-match"];
 const FORWARDED_RESPONSE_HEADERS = ["content-type", "location", "etag", "retry-after"];
@@ -42,28 +29,18 @@ function isDaprInvocationError(status: number, body: Uint8Array, headers: Header
   }
 }
 
-export async function forward(
-  ctx: Context,
-  invoker: ServiceInvoker,
-  appId: string,
-  timeoutMs: number,
-): Promise<void> {
-  const headers: Record<string, string> = { "x-request-id": ctx.state.requestId as string };
-  for (const name of FORWARDED_REQUEST_HEADERS) {
-    const value = ctx.get(name);
-    if (value) headers[name] = value;
-  }
-  const parsed = (ctx.request as { body?: unknown }).body;
-  const body = parsed === undefined ? undefined : JSON.stringify(parsed);
-  if (body !== undefined) headers["content-type"] = "application/json";
-  const path = ctx.originalUrl.replace(/^\/+/, "");
-
+/**
+ * Calls `appId` through the sidecar and answers its response; a failure of
+ * the invocation itself (sidecar or app down, Dapr's timeout) becomes a
+ * 503/504 problem naming the service only.
+ */
+export async function invokeUpstream(ctx: Context, invoker: ServiceInvoker, appId: string, request: InvokeRequest): Promise<InvokeResponse> {
   let response;
   try {
-    response = await invoker.invoke(appId, { method: ctx.method, path, headers, timeoutMs, ...(body !== undefined ? { body } : {}) });
+    response = await invoker.invoke(appId, request);
   } catch (err) {
     if (err instanceof DaprTimeoutError) {
-      throw new HttpProblem(GatewayProblems.upstreamTimeout, `The ${appId} service did not answer within ${timeoutMs} ms`);
+      throw new HttpProblem(GatewayProblems.upstreamTimeout, `The ${appId} service did not answer within ${request.timeoutMs} ms`);
     }
     if (err instanceof DaprUnavailableError) {
       requestLog(ctx).error({ err, app_id: appId }, "gateway sidecar unreachable");
@@ -80,6 +57,25 @@ export async function forward(
     if (DEADLINE.test(dapr)) throw new HttpProblem(GatewayProblems.upstreamTimeout, `The ${appId} service did not answer in time`);
     throw new HttpProblem(GatewayProblems.upstreamUnavailable, `The ${appId} service cannot be reached`);
   }
+  return response;
+}
+
+/**
+ * Forwards the request to `appId` as it came (the headers that matter, the
+ * parsed body), at the same path or at `path`, and answers what it answers.
+ */
+export async function forward(ctx: Context, invoker: ServiceInvoker, appId: string, timeoutMs: number, path = ctx.originalUrl.replace(/^\/+/, "")): Promise<void> {
+  const headers: Record<string, string> = { "x-request-id": ctx.state.requestId as string };
+  for (const name of FORWARDED_REQUEST_HEADERS) {
+    const value = ctx.get(name);
+    if (value) headers[name] = value;
+  }
+  const parsed = (ctx.request as { body?: unknown }).body;
+  const body = parsed === undefined ? undefined : JSON.stringify(parsed);
+  if (body !== undefined) headers["content-type"] = "application/json";
+  // HEAD goes on as GET; Koa leaves the body out of the answer.
+  const method = ctx.method === "HEAD" ? "GET" : ctx.method;
+  const response = await invokeUpstream(ctx, invoker, appId, { method, path, headers, timeoutMs, ...(body !== undefined ? { body } : {}) });
   ctx.status = response.status;
   for (const name of FORWARDED_RESPONSE_HEADERS) {
     const value = response.headers.get(name);

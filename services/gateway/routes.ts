@@ -1,22 +1,45 @@
-/** The public API: /api/v1/<resource>/... forwarded to the owning service, and /health. */
+/**
+ * The public API: each /api/v1 request is matched to an operation of the
+ * contract (routing.ts), its caller authorized (access.ts), and forwarded to
+ * the owning service; and /health, /openapi.json.
+ */
 import Router from "@koa/router";
 import type { ServiceInvoker, SidecarHealth } from "../kit/ports/ports.ts";
-import { HttpProblem, KitProblems } from "../kit/http/problems.ts";
+import { authorize } from "./access.ts";
+import type { Authenticator } from "./auth.ts";
 import type { Upstreams } from "./config.ts";
-import { forward, resourceOwners } from "./forward.ts";
+import { forward } from "./forward.ts";
 import { systemHealth } from "./health.ts";
 import { openApiDocument } from "./openapi.ts";
+import { Routes } from "./routing.ts";
+import type { Matched } from "./routing.ts";
+import { HttpProblem, KitProblems } from "../kit/http/problems.ts";
 
 export interface GatewayRoutesDeps {
   invoker: ServiceInvoker;
   sidecar: SidecarHealth;
   upstreams: Upstreams;
   upstreamTimeoutMs: number;
+  authenticator: Authenticator;
+}
+
+/**
+ * Where a matched call goes: the same path on the operation's service, or,
+ * for an operation every service serves, the service its {service}
+ * parameter names, at the operation's upstream path.
+ */
+export function upstreamOf(matched: Matched, upstreams: Upstreams, search: string): { appId: string; path?: string } {
+  const { operation, params } = matched;
+  if (operation.service !== "each") return { appId: upstreams[operation.service] };
+  const service = params.service!;
+  if (!Object.hasOwn(upstreams, service)) throw new HttpProblem(KitProblems.notFound, `No service ${service}`);
+  const path = operation.upstream!.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(params[name]!));
+  return { appId: upstreams[service as keyof Upstreams], path: `${path.slice(1)}${search}` };
 }
 
 export function gatewayRoutes(deps: GatewayRoutesDeps): Router {
   const router = new Router();
-  const owners = resourceOwners(deps.upstreams);
+  const routes = new Routes();
 
   router.get("/health", async (ctx) => {
     const health = await systemHealth(deps.sidecar, deps.invoker, Object.values(deps.upstreams));
@@ -29,10 +52,12 @@ export function gatewayRoutes(deps: GatewayRoutesDeps): Router {
     ctx.body = openApi;
   });
 
-  router.all("/api/v1/:resource{/*rest}", async (ctx) => {
-    const owner = owners[ctx.params.resource!];
-    if (!owner) throw new HttpProblem(KitProblems.notFound, `No resource at ${ctx.path}`);
-    await forward(ctx, deps.invoker, owner, deps.upstreamTimeoutMs);
+  router.all("/api/v1{/*rest}", async (ctx) => {
+    const matched = routes.match(ctx.method, ctx.path);
+    const principal = await authorize(ctx, matched, deps);
+    if (principal) ctx.state.principal = principal;
+    const { appId, path } = upstreamOf(matched, deps.upstreams, ctx.search);
+    await forward(ctx, deps.invoker, appId, deps.upstreamTimeoutMs, path);
   });
 
   return router;

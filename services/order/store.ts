@@ -74,16 +74,18 @@ export class OrderStore {
 
   /**
    * Stores a new order and emits order.created in one transaction. The order
-   * is listed first (a listed order whose write failed is skipped when read),
-   * so that it can be found, as pending, even if its order.created never
-   * arrives anywhere: the reconciliation looks for stuck orders in the lists.
+   * joins the list indexes at once, without waiting for its order.created to
+   * come back (which lists it too): so the reconciliation, which looks for
+   * stuck orders in the lists, finds it even if that event is lost. Not
+   * awaited, and a failure is left to the event: the order is stored, and
+   * its answer must not wait for an index lock.
    */
   async create(order: StoredOrder, event: DomainEvent<"order.created">): Promise<void> {
     const key = orderKey(order.id);
-    await Promise.all([this.#all.place(order.id, "all"), this.#byStatus.place(order.id, order.status)]);
     await this.#locks.withLocks([key], () =>
       this.#store.commit([{ operation: "upsert", key, value: order }], [{ key, ...event }]),
     );
+    this.reindex(order.id).catch(() => undefined);
   }
 
   /**

@@ -11,4 +11,5 @@ import "./flows/expiry.ts";
 import "./flows/concurrency.ts";
 import "./flows/events.ts";
 import "./flows/requests.ts";
+import "./flows/access.ts";
 import "./flows/invariants.ts";

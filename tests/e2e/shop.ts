@@ -6,6 +6,7 @@
  */
 import { expect } from "chai";
 import request from "supertest";
+import { operatorHeaders } from "../support/credentials.ts";
 import { system } from "../support/system-hooks.ts";
 import { eventDeliveries, eventually } from "../support/system.ts";
 import type { MailMessage } from "../support/system.ts";
@@ -68,8 +69,14 @@ export const ledger = {
 /** When the first flow began, for the suite's running time. */
 export const suiteClock = { startedAt: 0 };
 
+/** The public API as the development operator, who may call every operation. */
 export function api() {
-  return request(system().gatewayUrl);
+  return request.agent(system().gatewayUrl).set(operatorHeaders());
+}
+
+/** The public API with no credentials, or with the given ones. */
+export function apiAs(headers: Record<string, string> = {}) {
+  return request.agent(system().gatewayUrl).set(headers);
 }
 
 let counter = 0;
@@ -185,12 +192,10 @@ export async function publishThrough(appId: string, topic: string, cloudEvent: R
 }
 
 /** The dead letters an app kept, by dead-letter topic (asked through service invocation). */
+/** An app's kept dead letters, by dead-letter topic, as an operator sees them through the gateway. */
 export async function deadLettersOf(appId: string): Promise<Record<string, Array<{ id: string; type: string }>>> {
-  const response = await fetch(`http://127.0.0.1:${system().daprPort("gateway")}/v1.0/invoke/${appId}/method/dead-letters`, {
-    headers: { "dapr-api-token": system().daprApiToken },
-  });
-  expect(response.status).to.equal(200);
-  return (await response.json()) as Record<string, Array<{ id: string; type: string }>>;
+  const response = await api().get(`/api/v1/dead-letters/${appId}`).expect(200);
+  return response.body as Record<string, Array<{ id: string; type: string }>>;
 }
 
 /** dapr_events_total of an app for one event type and outcome. */

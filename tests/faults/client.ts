@@ -7,6 +7,7 @@
  */
 import { setTimeout as delay } from "node:timers/promises";
 import type { Ledger, Line } from "../support/invariants.ts";
+import { operatorHeaders } from "../support/credentials.ts";
 
 export interface SkuPlan {
   sku: string;
@@ -19,7 +20,7 @@ export async function stockItems(gatewayUrl: string, ledger: Ledger, items: SkuP
   for (const item of items) {
     const response = await fetch(`${gatewayUrl}/api/v1/inventory/${item.sku}`, {
       method: "PUT",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", ...operatorHeaders() },
       body: JSON.stringify({ item_name: `Item ${item.sku}`, unit_price: item.unitPrice, on_hand: item.onHand, low_stock_threshold: 0 }),
     });
     if (response.status !== 200) throw new Error(`stocking ${item.sku}: ${response.status} ${await response.text()}`);
@@ -98,7 +99,7 @@ export class OrderLoad {
       try {
         const response = await fetch(`${this.gatewayUrl()}/api/v1/orders`, {
           method: "POST",
-          headers: { "content-type": "application/json", "idempotency-key": key },
+          headers: { "content-type": "application/json", "idempotency-key": key, ...operatorHeaders() },
           body,
           signal: AbortSignal.timeout(10_000),
         });

@@ -13,6 +13,7 @@ import { eventDeliveries, eventually } from "../support/system.ts";
 import type { RunningSystem } from "../support/system.ts";
 import { system as runningSystem } from "../support/system-hooks.ts";
 import { orderCreatedData } from "../support/events.ts";
+import { operatorHeaders } from "../support/credentials.ts";
 
 const order = {
   customer_name: "Ada Lovelace",
@@ -27,13 +28,15 @@ const order = {
 describe("order slice through the gateway (real daprd, real Redis)", function () {
   this.timeout(180_000);
   let system: RunningSystem;
+  /** The public API as the development operator. */
+  const gateway = () => request.agent(system.gatewayUrl).set(operatorHeaders());
 
   before(function () {
     system = runningSystem();
   });
 
   async function notificationsOf(orderId: string): Promise<Array<{ template: string; order_id: string }>> {
-    const response = await request(system.gatewayUrl).get(`/api/v1/notifications?order_id=${orderId}`).expect(200);
+    const response = await gateway().get(`/api/v1/notifications?order_id=${orderId}`).expect(200);
     return response.body as Array<{ template: string; order_id: string }>;
   }
 
@@ -55,7 +58,7 @@ describe("order slice through the gateway (real daprd, real Redis)", function ()
   const deliveries = (outcome: string) => eventDeliveries(system, "notification", "order.created", outcome);
 
   it("reports every service and sidecar healthy on /health", async function () {
-    const response = await request(system.gatewayUrl).get("/health").expect(200);
+    const response = await gateway().get("/health").expect(200);
     expect(response.body.status).to.equal("ok");
     expect(Object.keys(response.body.services)).to.have.members(["gateway-sidecar", "order", "inventory", "payment", "tracking", "notification"]);
   });
@@ -78,7 +81,7 @@ describe("order slice through the gateway (real daprd, real Redis)", function ()
   });
 
   it("creates an order (201, Location) that reads back unchanged", async function () {
-    const created = await request(system.gatewayUrl).post("/api/v1/orders").send(order).expect(201);
+    const created = await gateway().post("/api/v1/orders").send(order).expect(201);
     expect(created.headers.location).to.equal(`/api/v1/orders/${created.body.id}`);
     expect(created.body).to.include({ status: "pending", customer_email: order.customer_email, package_weight: 2.5 });
     expect(created.body.history).to.have.length(1);
@@ -86,13 +89,13 @@ describe("order slice through the gateway (real daprd, real Redis)", function ()
     // Read back as stored; the saga may already have moved it on (this SKU is
     // unknown, so within some tens of ms it fails), which changes only its
     // status and adds to its history.
-    const read = await request(system.gatewayUrl).get(created.headers.location!).expect(200);
+    const read = await gateway().get(created.headers.location!).expect(200);
     const stable = ({ status: _s, status_reason: _r, history, updated_at: _u, ...rest }: Record<string, unknown>) => ({ ...rest, first: (history as unknown[])[0] });
     expect(stable(read.body)).to.deep.equal(stable(created.body));
   });
 
   it("delivers order.created to notification, which records it once", async function () {
-    const created = await request(system.gatewayUrl).post("/api/v1/orders").send(order).expect(201);
+    const created = await gateway().post("/api/v1/orders").send(order).expect(201);
     const log = await eventually(() => notificationsOf(created.body.id), (entries) => entries.length > 0);
     expect(log).to.have.length(1);
     expect(log[0]).to.include({ order_id: created.body.id, template: "order_received", recipient: order.customer_email });
@@ -100,7 +103,7 @@ describe("order slice through the gateway (real daprd, real Redis)", function ()
 
   it("carries the caller's W3C trace from the gateway through the outbox to notification", async function () {
     const traceId = crypto.randomUUID().replaceAll("-", "");
-    const created = await request(system.gatewayUrl)
+    const created = await gateway()
       .post("/api/v1/orders")
       .set("traceparent", `00-${traceId}-00f067aa0ba902b7-01`)
       .send(order)
@@ -151,7 +154,7 @@ describe("order slice through the gateway (real daprd, real Redis)", function ()
   });
 
   it("answers bad input with a problem naming the field, through the gateway", async function () {
-    const response = await request(system.gatewayUrl)
+    const response = await gateway()
       .post("/api/v1/orders")
       .send({ ...order, customer_email: "not-an-email", package_weight: 0 })
       .expect(422)
@@ -160,12 +163,12 @@ describe("order slice through the gateway (real daprd, real Redis)", function ()
   });
 
   it("answers malformed JSON with 400 at the gateway", async function () {
-    const response = await request(system.gatewayUrl).post("/api/v1/orders").set("content-type", "application/json").send("{nope").expect(400);
+    const response = await gateway().post("/api/v1/orders").set("content-type", "application/json").send("{nope").expect(400);
     expect(response.body.type).to.match(/malformed-json$/);
   });
 
   it("answers an unknown order with 404 problem+json from the order service", async function () {
-    const response = await request(system.gatewayUrl).get(`/api/v1/orders/${crypto.randomUUID()}`).expect(404);
+    const response = await gateway().get(`/api/v1/orders/${crypto.randomUUID()}`).expect(404);
     expect(response.body.type).to.match(/order-not-found$/);
   });
 });

@@ -2,6 +2,8 @@
  * Fake ports for unit tests: in-memory, no sockets, with the semantics the
  * real adapters promise (ETags, insert-only writes, typed errors).
  */
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { inject } from "light-my-request";
 import type { InjectOptions, Response } from "light-my-request";
 import type Koa from "koa";
@@ -13,6 +15,7 @@ import type {
   OutboxEvent,
   OutboxStore,
   SaveOptions,
+  SecretReader,
   ServiceInvoker,
   SidecarHealth,
   StateEntry,
@@ -154,6 +157,39 @@ export class FakeSidecar implements SidecarHealth {
   async check(): Promise<void> {
     if (!this.healthy) throw new Error("sidecar down");
   }
+}
+
+/** A secret store of one flat object, like Dapr's local file store (each secret a one-key map). */
+export class FakeSecrets implements SecretReader {
+  readonly values: Record<string, string>;
+  reads = 0;
+  failing = false;
+  constructor(values: Record<string, string>) {
+    this.values = values;
+  }
+  async get(_store: string, name: string): Promise<Record<string, string>> {
+    this.reads += 1;
+    if (this.failing) throw new DaprError("secret store unavailable", { status: 500 });
+    const value = this.values[name];
+    if (value === undefined) throw new DaprError(`secret ${name} not found`, { status: 500 });
+    return { [name]: value };
+  }
+}
+
+/** The repository's root, from the sources (Deno) or from dist/ (Node). */
+export function repositoryRoot(): string {
+  let dir = import.meta.dirname ?? dirname(new URL(import.meta.url).pathname);
+  while (!existsSync(join(dir, "package.json"))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error("no package.json above the tests");
+    dir = up;
+  }
+  return dir;
+}
+
+/** The development secret store's contents (components/secrets.dev.json). */
+export function devSecrets(): FakeSecrets {
+  return new FakeSecrets(JSON.parse(readFileSync(join(repositoryRoot(), "components/secrets.dev.json"), "utf8")));
 }
 
 /** A logger whose JSON lines land in `lines`, for tests that read logs. */

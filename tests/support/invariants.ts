@@ -5,6 +5,7 @@
  * fault suite both check them; each violation is named, not just counted.
  */
 import { setTimeout as delay } from "node:timers/promises";
+import { operatorHeaders } from "./credentials.ts";
 
 export interface Line {
   sku: string;
@@ -54,7 +55,7 @@ const cents = (amount: number) => Math.round(amount * 100);
 async function get<T>(base: string, path: string): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      const response = await fetch(`${base}${path}`, { signal: AbortSignal.timeout(10_000) });
+      const response = await fetch(`${base}${path}`, { headers: operatorHeaders(), signal: AbortSignal.timeout(10_000) });
       if (response.ok) return (await response.json()) as T;
       if (attempt >= 5 || response.status < 500) throw new Error(`GET ${path}: ${response.status} ${await response.text()}`);
     } catch (err) {

@@ -5,6 +5,7 @@
  * validate with the same schemas, and a unit test holds every service's
  * router to it: the same paths and methods, and no status that is not here.
  */
+import { deadLetterDiscardSchema } from "../../kit/events/dead-letters.ts";
 import type { JsonSchema } from "../../kit/validation.ts";
 import { itemInputSchema, restockSchema, stockItemSchema } from "./inventory.ts";
 import { notificationSchema } from "./notifications.ts";
@@ -14,6 +15,19 @@ import { positionSchema, scanSchema, shipmentSchema, trackingSchema } from "./sh
 
 /** The app-ids of the services behind the gateway. */
 export type ServiceId = "order" | "inventory" | "payment" | "tracking" | "notification";
+
+/** Who a caller is to the API. */
+export const ROLES = ["customer", "operator", "courier"] as const;
+export type Role = (typeof ROLES)[number];
+
+/**
+ * Who may call an operation: anyone ("public"), or callers with one of
+ * `roles`. With `own`, a customer or courier is held to what is theirs: a
+ * customer to the orders placed with their email (and to placing orders in
+ * their own name), a courier to the shipments assigned to them. Operators
+ * may call every operation that is not public, on anything.
+ */
+export type Access = "public" | { roles: Role[]; own?: "order" | "shipment" };
 
 export interface Parameter {
   name: string;
@@ -31,7 +45,10 @@ export interface Answer {
 }
 
 export interface Operation {
-  service: ServiceId;
+  /** The service that answers it; "each" for the operator routes every service serves (the one named by the {service} parameter). */
+  service: ServiceId | "each";
+  /** For an operation of "each": the path on the service, with the operation's parameters in braces. */
+  upstream?: string;
   method: "get" | "post" | "put" | "delete";
   /** The path under the gateway, OpenAPI style (`/api/v1/orders/{id}`). */
   path: string;
@@ -43,10 +60,13 @@ export interface Operation {
   example?: Record<string, unknown>;
   /** Answers by status, besides those every operation can give (COMMON_ANSWERS). */
   answers: Record<string, Answer>;
+  /** Who may call it. */
+  access: Access;
 }
 
 /** The schemas of request and answer bodies, by component name. */
 export const SCHEMAS: Record<string, JsonSchema> = {
+  DeadLetterDiscard: deadLetterDiscardSchema,
   NewOrder: newOrderSchema,
   OrderStatusUpdate: statusUpdateSchema,
   StockItemInput: itemInputSchema,
@@ -108,11 +128,16 @@ const orderId = path("id", "The order's id");
 const sku = path("sku", "The item's SKU");
 const shipmentId = path("id", "The shipment's id");
 
+const OPERATORS: Access = { roles: ["operator"] };
+const CUSTOMER_OWN_ORDER: Access = { roles: ["customer", "operator"], own: "order" };
+const COURIER_OWN_SHIPMENT: Access = { roles: ["courier", "operator"], own: "shipment" };
+
 export const OPERATIONS: Operation[] = [
   {
     service: "order",
     method: "post",
     path: "/api/v1/orders",
+    access: { roles: ["customer", "operator"], own: "order" },
     summary: "Place an order",
     parameters: [{ name: "Idempotency-Key", in: "header", required: false, description: "Repeats of one request return one order", schema: { type: "string", maxLength: 255 } }],
     body: "NewOrder",
@@ -135,6 +160,7 @@ export const OPERATIONS: Operation[] = [
     service: "order",
     method: "get",
     path: "/api/v1/orders",
+    access: OPERATORS,
     summary: "List orders, newest first",
     parameters: [...paging, query("status", "Only orders with this status", { enum: [...ORDER_STATUSES] })],
     answers: { "200": { description: "A page of orders", schema: paged("Order") }, "422": badQuery },
@@ -143,6 +169,7 @@ export const OPERATIONS: Operation[] = [
     service: "order",
     method: "get",
     path: "/api/v1/orders/{id}",
+    access: CUSTOMER_OWN_ORDER,
     summary: "An order",
     parameters: [orderId],
     answers: { "200": { description: "The order", schema: ref("Order") }, "404": { description: "No such order" } },
@@ -151,6 +178,7 @@ export const OPERATIONS: Operation[] = [
     service: "order",
     method: "delete",
     path: "/api/v1/orders/{id}",
+    access: CUSTOMER_OWN_ORDER,
     summary: "Cancel an order (stock released, payment refunded, shipment cancelled)",
     parameters: [orderId],
     answers: {
@@ -163,6 +191,7 @@ export const OPERATIONS: Operation[] = [
     service: "order",
     method: "get",
     path: "/api/v1/orders/{id}/items",
+    access: CUSTOMER_OWN_ORDER,
     summary: "An order's items",
     parameters: [orderId],
     answers: { "200": { description: "The items", schema: { type: "array", items: { type: "object" } } }, "404": { description: "No such order" } },
@@ -171,6 +200,7 @@ export const OPERATIONS: Operation[] = [
     service: "order",
     method: "put",
     path: "/api/v1/orders/{id}/status",
+    access: OPERATORS,
     summary: "Set an order's status (operators: shipped, delivered, cancelled)",
     parameters: [orderId],
     body: "OrderStatusUpdate",
@@ -185,6 +215,7 @@ export const OPERATIONS: Operation[] = [
     service: "inventory",
     method: "get",
     path: "/api/v1/inventory",
+    access: OPERATORS,
     summary: "List items",
     parameters: paging,
     answers: { "200": { description: "A page of items", schema: paged("StockItem") }, "422": badQuery },
@@ -193,6 +224,7 @@ export const OPERATIONS: Operation[] = [
     service: "inventory",
     method: "get",
     path: "/api/v1/inventory/{sku}",
+    access: OPERATORS,
     summary: "An item and its stock",
     parameters: [sku],
     answers: { "200": { description: "The item", schema: ref("StockItem") }, "404": { description: "No such item" } },
@@ -201,6 +233,7 @@ export const OPERATIONS: Operation[] = [
     service: "inventory",
     method: "put",
     path: "/api/v1/inventory/{sku}",
+    access: OPERATORS,
     summary: "Create or replace an item",
     parameters: [sku],
     body: "StockItemInput",
@@ -211,6 +244,7 @@ export const OPERATIONS: Operation[] = [
     service: "inventory",
     method: "post",
     path: "/api/v1/inventory/{sku}/restock",
+    access: OPERATORS,
     summary: "Add stock",
     parameters: [sku],
     body: "Restock",
@@ -221,6 +255,7 @@ export const OPERATIONS: Operation[] = [
     service: "payment",
     method: "get",
     path: "/api/v1/payments",
+    access: OPERATORS,
     summary: "An order's payments",
     parameters: [byOrder],
     answers: { "200": { description: "The payments", schema: listOf("Payment") }, "422": badQuery },
@@ -229,6 +264,7 @@ export const OPERATIONS: Operation[] = [
     service: "tracking",
     method: "get",
     path: "/api/v1/shipments",
+    access: OPERATORS,
     summary: "An order's shipments",
     parameters: [byOrder],
     answers: { "200": { description: "The shipments", schema: listOf("Shipment") }, "422": badQuery },
@@ -237,6 +273,7 @@ export const OPERATIONS: Operation[] = [
     service: "tracking",
     method: "get",
     path: "/api/v1/shipments/{id}",
+    access: COURIER_OWN_SHIPMENT,
     summary: "A shipment",
     parameters: [shipmentId],
     answers: { "200": { description: "The shipment", schema: ref("Shipment") }, "404": { description: "No such shipment" } },
@@ -245,6 +282,7 @@ export const OPERATIONS: Operation[] = [
     service: "tracking",
     method: "post",
     path: "/api/v1/shipments/{id}/events",
+    access: COURIER_OWN_SHIPMENT,
     summary: "A courier scan",
     parameters: [shipmentId],
     body: "ShipmentScan",
@@ -259,6 +297,7 @@ export const OPERATIONS: Operation[] = [
     service: "tracking",
     method: "post",
     path: "/api/v1/shipments/{id}/locations",
+    access: COURIER_OWN_SHIPMENT,
     summary: "A position update",
     parameters: [shipmentId],
     body: "ShipmentPosition",
@@ -273,6 +312,7 @@ export const OPERATIONS: Operation[] = [
     service: "tracking",
     method: "get",
     path: "/api/v1/track/{tracking_number}",
+    access: "public",
     summary: "Public tracking",
     parameters: [path("tracking_number", "The shipment's tracking number")],
     answers: { "200": { description: "Where the parcel is", schema: ref("Tracking") }, "404": { description: "No such tracking number" } },
@@ -281,13 +321,83 @@ export const OPERATIONS: Operation[] = [
     service: "notification",
     method: "get",
     path: "/api/v1/notifications",
+    access: OPERATORS,
     summary: "The messages sent about an order",
     parameters: [byOrder],
     answers: { "200": { description: "The notifications", schema: listOf("Notification") }, "422": badQuery },
   },
 ];
 
-/** Every status an operation may answer: its own, the body ones when it takes a body, and the common ones. */
+/** Answers every operation that is not public may give: the gateway's, about the caller. */
+export const SECURED_ANSWERS: Record<string, Answer> = {
+  "401": { description: "No credentials, or ones the gateway does not accept (WWW-Authenticate says which)" },
+  "403": { description: "The caller's role may not call this operation" },
+};
+
+const service = path("service", "The service whose dead letters: order, inventory, payment, tracking or notification");
+const deadLetterList: JsonSchema = {
+  type: "object",
+  description: "The kept dead letters by dead-letter topic",
+  additionalProperties: {
+    type: "array",
+    items: {
+      type: "object",
+      required: ["id", "type", "source", "received_at"],
+      properties: { id: { type: "string" }, type: { type: "string" }, source: { type: "string" }, data: {}, received_at: { type: "string" } },
+    },
+  },
+};
+
+/** The operators' handle on each service's dead letters (the kit's routes, events/dead-letters.ts). */
+export const DEAD_LETTER_OPERATIONS: Operation[] = [
+  {
+    service: "each",
+    upstream: "/dead-letters",
+    method: "get",
+    path: "/api/v1/dead-letters/{service}",
+    access: OPERATORS,
+    summary: "A service's kept dead letters",
+    parameters: [service],
+    answers: { "200": { description: "The letters by dead-letter topic", schema: deadLetterList }, "404": { description: "No such service" } },
+  },
+  {
+    service: "each",
+    upstream: "/dead-letters/redrive",
+    method: "post",
+    path: "/api/v1/dead-letters/{service}/redrive",
+    access: OPERATORS,
+    summary: "Apply a service's kept dead letters again, after a fix (all, ?topic=, &id=); those that apply are forgotten",
+    parameters: [service, query("topic", "Only this dead-letter topic's", { type: "string" }), query("id", "Only this event", { type: "string" })],
+    answers: {
+      "200": {
+        description: "What each letter came to",
+        schema: {
+          type: "object",
+          required: ["redriven"],
+          properties: { redriven: { type: "array", items: { type: "object", properties: { topic: { type: "string" }, id: { type: "string" }, outcome: { type: "string" } } } } },
+        },
+      },
+      "404": { description: "No such service" },
+    },
+  },
+  {
+    service: "each",
+    upstream: "/dead-letters/{topic}/{id}",
+    method: "delete",
+    path: "/api/v1/dead-letters/{service}/{topic}/{id}",
+    access: OPERATORS,
+    summary: "Discard one kept dead letter, saying why (logged)",
+    parameters: [service, path("topic", "The dead-letter topic"), path("id", "The event's id")],
+    body: "DeadLetterDiscard",
+    example: { reason: "an order of the retired test shop; nothing to apply it to" },
+    answers: { "204": { description: "Discarded" }, "404": { description: "No such service, or no such letter" } },
+  },
+];
+
+/** Every status an operation may answer: its own, the body ones when it takes a body, the caller ones when it is not public, and the common ones. */
 export function answersOf(operation: Operation): Record<string, Answer> {
-  return { ...operation.answers, ...(operation.body ? BODY_ANSWERS : {}), ...COMMON_ANSWERS };
+  return { ...operation.answers, ...(operation.body ? BODY_ANSWERS : {}), ...(operation.access === "public" ? {} : SECURED_ANSWERS), ...COMMON_ANSWERS };
 }
+
+/** Everything the gateway answers under /api/v1: the services' operations and the operators' dead-letter ones. */
+export const GATEWAY_OPERATIONS: Operation[] = [...OPERATIONS, ...DEAD_LETTER_OPERATIONS];

@@ -15,8 +15,10 @@ import Router from "@koa/router";
 import type { Registry } from "prom-client";
 import type { KeyLocks } from "../coordination/locks.ts";
 import type { Logger } from "../logger.ts";
-import { HttpProblem, KitProblems, validationProblem } from "../http/problems.ts";
+import { HttpProblem, KitProblems } from "../http/problems.ts";
 import type { StateStore } from "../ports/ports.ts";
+import { validator } from "../validation.ts";
+import type { JsonSchema } from "../validation.ts";
 import { deadLetterTopic } from "./handlers.ts";
 import type { SubscriptionSpec } from "./handlers.ts";
 import { answer, deadLetterPath, deliveryCounter, STATUS_OF } from "./subscriptions.ts";
@@ -90,6 +92,15 @@ export class DeadLetters {
     return Object.fromEntries(topics.map((topic) => [topic, byTopic.get(topic) ?? []]));
   }
 }
+
+/** The body of a discard: why (the public API documents this very schema). */
+export const deadLetterDiscardSchema: JsonSchema = {
+  $id: "DeadLetterDiscard",
+  type: "object",
+  required: ["reason"],
+  properties: { reason: { type: "string", minLength: 1, pattern: "\\S", description: "Why the letter is discarded" } },
+};
+const discardBody = validator<{ reason: string }>(deadLetterDiscardSchema);
 
 export interface DeadLetterRouterOptions {
   appId: string;
@@ -170,10 +181,7 @@ export function deadLetterRouter(specs: SubscriptionSpec[], options: DeadLetterR
 
   // Discards one kept letter, with the operator's reason (logged).
   router.delete("/dead-letters/:topic/:id", async (ctx) => {
-    const reason = (ctx.request as { body?: { reason?: unknown } }).body?.reason;
-    if (typeof reason !== "string" || reason.trim() === "") {
-      throw validationProblem([{ field: "reason", message: "say why the letter is discarded" }]);
-    }
+    const { reason } = discardBody((ctx.request as { body?: unknown }).body ?? {});
     const removed = await deadLetters.remove(ctx.params.topic!, [ctx.params.id!]);
     if (removed.length === 0) throw new HttpProblem(KitProblems.notFound, `${ctx.params.topic} holds no letter ${ctx.params.id}`);
     options.logger.warn({ topic: ctx.params.topic, event_id: ctx.params.id, event_type: removed[0]!.type, reason }, "dead letter discarded");

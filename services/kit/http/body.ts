@@ -41,10 +41,11 @@ export function jsonBody(limit: number) {
     const hasBody = METHODS_WITH_BODY.has(ctx.method) && (ctx.get("content-length") !== "" || ctx.get("transfer-encoding") !== "");
     if (!hasBody || ctx.get("content-length") === "0") return next();
     const contentType = ctx.get("content-type");
-    if (!isJson(contentType)) {
-      throw new HttpProblem(KitProblems.unsupportedMediaType, `Send application/json, not "${contentType || "none"}"`);
-    }
+    const unsupported = () => new HttpProblem(KitProblems.unsupportedMediaType, `Send application/json, not "${contentType || "none"}"`);
+    if (contentType !== "" && !isJson(contentType)) throw unsupported();
     const text = await readLimited(ctx, limit);
+    // An empty body (sent chunked, say) needs no type; any other needs JSON's.
+    if (text.trim() !== "" && contentType === "") throw unsupported();
     if (text.trim() !== "") {
       try {
         (ctx.request as { body?: unknown }).body = JSON.parse(text);

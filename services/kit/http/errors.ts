@@ -10,6 +10,7 @@ import { requestLog } from "./request-context.ts";
 
 function render(ctx: Context, problem: HttpProblem): void {
   ctx.status = problem.status;
+  for (const [name, value] of Object.entries(problem.headers)) ctx.set(name, value);
   ctx.type = "application/problem+json";
   ctx.body = problem.toDocument(ctx.originalUrl);
 }

@@ -55,13 +55,15 @@ export class HttpProblem extends Error {
   readonly detail: string | undefined;
   readonly errors: FieldError[] | undefined;
   readonly extensions: Record<string, unknown>;
+  /** Response headers the answer carries (Allow for a 405, WWW-Authenticate for a 401, ...). */
+  readonly headers: Record<string, string>;
   /** Problems are meant for the client; Koa reads this flag. */
   readonly expose = true;
 
   constructor(
     kind: ProblemType,
     detail?: string,
-    options: { errors?: FieldError[]; extensions?: Record<string, unknown>; cause?: unknown } = {},
+    options: { errors?: FieldError[]; extensions?: Record<string, unknown>; headers?: Record<string, string>; cause?: unknown } = {},
   ) {
     super(detail ?? kind.title, { cause: options.cause });
     this.name = "HttpProblem";
@@ -71,6 +73,7 @@ export class HttpProblem extends Error {
     this.detail = detail;
     this.errors = options.errors;
     this.extensions = options.extensions ?? {};
+    this.headers = options.headers ?? {};
   }
 
   /** The problem document for an answer to the request at `instance`. */

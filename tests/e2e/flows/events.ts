@@ -1,5 +1,8 @@
 import { expect } from "chai";
-import { deadLettersOf, deliveries, eventually, itemOf, mailTo, notificationsOf, orderOf, paymentsOf, placeOrder, publishThrough, stock, waitForStatus } from "../shop.ts";
+import { api, apiAs, deadLettersOf, deliveries, eventually, itemOf, mailTo, notificationsOf, orderOf, paymentsOf, placeOrder, publishThrough, stock, waitForStatus } from "../shop.ts";
+import { devApiKey } from "../../support/credentials.ts";
+
+const customerHeaders = () => ({ "x-api-key": devApiKey("customer").key });
 
 describe("e2e: events delivered twice, and poison events", function () {
   this.timeout(120_000);
@@ -80,5 +83,15 @@ describe("e2e: events delivered twice, and poison events", function () {
       (byTopic) => (byTopic["notification-orders-dead-letter"] ?? []).some((l) => l.id === poisonId),
     );
     expect(notificationLetters["notification-orders-dead-letter"]!.map((l) => l.id)).to.include(poisonId);
+
+    // The operator's turn, through the gateway: re-driven, it is still
+    // poison and stays; discarded with a reason, it is gone.
+    const redriven = await api().post(`/api/v1/dead-letters/inventory/redrive?topic=inventory-orders-dead-letter&id=${poisonId}`).expect(200);
+    expect(redriven.body.redriven).to.deep.equal([{ topic: "inventory-orders-dead-letter", id: poisonId, outcome: "dropped" }]);
+    await api().delete(`/api/v1/dead-letters/inventory/inventory-orders-dead-letter/${poisonId}`).send({}).expect(422);
+    await api().delete(`/api/v1/dead-letters/inventory/inventory-orders-dead-letter/${poisonId}`).send({ reason: "a test's poison event" }).expect(204);
+    expect((await deadLettersOf("inventory"))["inventory-orders-dead-letter"] ?? []).to.not.deep.include({ id: poisonId });
+    await api().delete(`/api/v1/dead-letters/inventory/inventory-orders-dead-letter/${poisonId}`).send({ reason: "again" }).expect(404);
+    expect((await apiAs(customerHeaders()).get("/api/v1/dead-letters/inventory")).status).to.equal(403);
   });
 });

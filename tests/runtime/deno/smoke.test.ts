@@ -11,6 +11,7 @@ import assert from "node:assert/strict";
 import type { AddressInfo } from "node:net";
 import type Koa from "koa";
 import { buildApp as buildGateway } from "../../../services/gateway/app.ts";
+import { loadConfig as loadGatewayConfig } from "../../../services/gateway/config.ts";
 import { buildApp as buildInventory } from "../../../services/inventory/app.ts";
 import { buildApp as buildNotification } from "../../../services/notification/app.ts";
 import { buildApp as buildOrder } from "../../../services/order/app.ts";
@@ -19,7 +20,7 @@ import { buildApp as buildTracking } from "../../../services/tracking/app.ts";
 import type { OutputBinding } from "../../../services/kit/ports/ports.ts";
 import { serve } from "../../../services/kit/server.ts";
 import { orderSnapshot } from "../../support/events.ts";
-import { appBasics, FakeInvoker, FakePublisher, FakeSidecar, FakeStateStore, jsonResponse } from "../../support/fakes.ts";
+import { appBasics, devSecrets, FakeInvoker, FakePublisher, FakeSidecar, FakeStateStore, jsonResponse } from "../../support/fakes.ts";
 import { newOrder } from "../../support/fixtures.ts";
 
 const NOW = () => new Date("2026-03-01T10:00:00Z");
@@ -43,6 +44,8 @@ function allApps(): Record<string, Koa> {
       sidecar: new FakeSidecar(),
       upstreams,
       upstreamTimeoutMs: 1000,
+      secrets: devSecrets(),
+      auth: loadGatewayConfig({}).auth,
     }),
     order: buildOrder({ ...appBasics("order"), pubsubName: "pubsub", store: new FakeStateStore(), publisher: new FakePublisher(), shipments: { cancel: async () => "cancelled" as const }, stuckAfterSeconds: 60, now: NOW }),
     inventory: buildInventory({ ...appBasics("inventory"), pubsubName: "pubsub", store: new FakeStateStore(), publisher: new FakePublisher(), reservationTtlSeconds: 900, currency: "EUR", now: NOW }),
@@ -101,7 +104,7 @@ Deno.test("every service's app, served by the kit's server on Deno, answers /hea
 
 Deno.test("the order API validates JSON sent over a real socket and answers problem+json", async () => {
   const store = new FakeStateStore();
-  const app = buildOrder({ ...appBasics("order"), pubsubName: "pubsub", store, shipments: { cancel: async () => "cancelled" as const }, now: NOW });
+  const app = buildOrder({ ...appBasics("order"), pubsubName: "pubsub", store, publisher: new FakePublisher(), shipments: { cancel: async () => "cancelled" as const }, stuckAfterSeconds: 60, now: NOW });
   await withServer(app, async (base) => {
     const post = (payload: string) =>
       fetch(`${base}/api/v1/orders`, { method: "POST", headers: { "content-type": "application/json" }, body: payload });

@@ -88,8 +88,9 @@ describe("the API contract against the services' routers", () => {
     const seen = new Map<Operation, Set<string>>();
     for (const operation of OPERATIONS) {
       const answered = new Set<string>();
+      if (operation.service === "each") continue;
       for (const probe of probes(operation)) {
-        const res = await call(built[operation.service], { method: probe.method as "GET", url: probe.url, ...(probe.headers ? { headers: probe.headers } : {}), ...(probe.payload !== undefined ? { payload: probe.payload } : {}) });
+        const res = await call(built[operation.service as ServiceId], { method: probe.method as "GET", url: probe.url, ...(probe.headers ? { headers: probe.headers } : {}), ...(probe.payload !== undefined ? { payload: probe.payload } : {}) });
         const status = String(res.statusCode);
         answered.add(status);
         if (!(status in answersOf(operation))) undocumented.push(`${probe.method} ${operation.path} with ${probe.name}: ${status}`);

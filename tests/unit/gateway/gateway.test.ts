@@ -2,14 +2,22 @@ import { expect } from "chai";
 import { buildApp } from "../../../services/gateway/app.ts";
 import { DaprUnavailableError } from "../../../services/kit/ports/errors.ts";
 import type { InvokeResponse } from "../../../services/kit/ports/ports.ts";
-import { appBasics, call, FakeInvoker, FakeSidecar, jsonResponse } from "../../support/fakes.ts";
+import { loadConfig } from "../../../services/gateway/config.ts";
+import { appBasics, call as inject, devSecrets, FakeInvoker, FakeSidecar, jsonResponse } from "../../support/fakes.ts";
+import { operatorHeaders } from "../../support/credentials.ts";
+
+/** These tests are about forwarding: every call is an operator's. */
+const call: typeof inject = (app, options) => {
+  const given = typeof options === "string" ? { url: options } : options;
+  return inject(app, { ...given, headers: { ...operatorHeaders(), ...(given.headers as Record<string, string> | undefined) } });
+};
 
 const upstreams = { order: "order", inventory: "inventory", payment: "payment", tracking: "tracking", notification: "notification" };
 
 function setup(answer: ConstructorParameters<typeof FakeInvoker>[0], timeoutMs = 1000) {
   const invoker = new FakeInvoker(answer);
   const sidecar = new FakeSidecar();
-  const app = buildApp({ ...appBasics("gateway"), invoker, sidecar, upstreams, upstreamTimeoutMs: timeoutMs });
+  const app = buildApp({ ...appBasics("gateway"), invoker, sidecar, upstreams, upstreamTimeoutMs: timeoutMs, secrets: devSecrets(), auth: loadConfig({}).auth });
   return { app, invoker, sidecar };
 }
 
@@ -92,6 +100,22 @@ describe("gateway", () => {
     const { app, invoker } = setup(() => jsonResponse(200, {}));
     expect((await call(app, { method: "GET", url: "/api/v1/widgets" })).statusCode).to.equal(404);
     expect(invoker.calls).to.have.length(0);
+  });
+
+  it("takes an operator to each service's dead letters: list, re-drive and discard, at the service's own routes", async () => {
+    const { app, invoker } = setup(() => jsonResponse(200, {}));
+    await call(app, { method: "GET", url: "/api/v1/dead-letters/payment" });
+    await call(app, { method: "POST", url: "/api/v1/dead-letters/inventory/redrive?topic=inventory-orders-dead-letter&id=e%201" });
+    const discard = { method: "DELETE" as const, url: "/api/v1/dead-letters/order/order-orders-dead-letter/e1", headers: { "content-type": "application/json" }, payload: '{"reason":"test data"}' };
+    await call(app, discard);
+    expect(invoker.calls.map((c) => [c.appId, c.method, c.path, c.body])).to.deep.equal([
+      ["payment", "GET", "dead-letters", undefined],
+      ["inventory", "POST", "dead-letters/redrive?topic=inventory-orders-dead-letter&id=e%201", undefined],
+      ["order", "DELETE", "dead-letters/order-orders-dead-letter/e1", '{"reason":"test data"}'],
+    ]);
+    expect((await call(app, { method: "GET", url: "/api/v1/dead-letters/gateway" })).statusCode).to.equal(404);
+    expect((await call(app, { method: "GET", url: "/api/v1/dead-letters/constructor" })).statusCode).to.equal(404);
+    expect(invoker.calls).to.have.length(3);
   });
 
   describe("GET /health", () => {

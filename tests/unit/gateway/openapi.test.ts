@@ -11,6 +11,7 @@ import { chargeOrder, publicCharge, settleEndedOrder } from "../../../services/p
 import type { Charge, Settlement } from "../../../services/payment/domain.ts";
 import { paymentSchema } from "../../../services/contracts/api/payments.ts";
 import { cancelShipment, createShipment, moveShipment, publicTracking, scanShipment } from "../../../services/tracking/domain.ts";
+import { deadLetterDiscardSchema } from "../../../services/kit/events/dead-letters.ts";
 
 type Operation = { requestBody?: { content: Record<string, { schema: { $ref: string } }> } };
 
@@ -30,6 +31,7 @@ describe("OpenAPI document", () => {
       Restock: restockSchema,
       ShipmentScan: scanSchema,
       ShipmentPosition: positionSchema,
+      DeadLetterDiscard: deadLetterDiscardSchema,
     });
     for (const [name, schema] of Object.entries(REQUEST_SCHEMAS)) {
       const { $id: _id, ...withoutId } = schema;

@@ -46,6 +46,14 @@ describe("kit app", () => {
       expect(res.statusCode).to.equal(415);
     });
 
+    it("answers a body without a type with 415, and takes an empty one (chunked) without one", async () => {
+      const { app } = buildTestApp();
+      const typeless = await call(app, { method: "POST", url: "/echo", headers: { "transfer-encoding": "chunked" }, payload: '{"a":1}' });
+      expect(typeless.statusCode).to.equal(415);
+      const empty = await call(app, { method: "POST", url: "/echo", headers: { "transfer-encoding": "chunked" }, payload: "" });
+      expect(empty.statusCode).to.not.equal(415);
+    });
+
     it("parses JSON bodies, +json types included", async () => {
       const { app } = buildTestApp();
       const res = await call(app, { method: "POST", url: "/echo", headers: { "content-type": "application/cloudevents+json" }, payload: '{"a":1}' });
