@@ -42,6 +42,15 @@ node -e '
   const { api_keys } = JSON.parse(require("node:fs").readFileSync(process.argv[1], "utf8"));
   for (const k of api_keys) console.log(`  ${k.role.padEnd(8)} ${k.subject.padEnd(18)} ${(k.email ?? "").padEnd(18)} ${k.key}`);
 ' "$ROOT_DIR/deploy/dev/credentials.json"
+# Locked-down sidecars, as the tests and production run them: every sidecar
+# asks for DAPR_API_TOKEN on its API, every app but the gateway for
+# APP_API_TOKEN from its sidecar. daprd reads both from the CLI's environment
+# and the apps get the same variables. Made for each run unless given; kept in
+# .dapr/tokens (readable by this user only) for tools that call a sidecar.
+export DAPR_API_TOKEN="${DAPR_API_TOKEN:-$(node -e 'console.log(crypto.randomUUID())')}"
+export APP_API_TOKEN="${APP_API_TOKEN:-$(node -e 'console.log(crypto.randomUUID())')}"
+(umask 077 && printf 'DAPR_API_TOKEN=%s\nAPP_API_TOKEN=%s\n' "$DAPR_API_TOKEN" "$APP_API_TOKEN" >"$ROOT_DIR/.dapr/tokens")
+say "sidecar API token in .dapr/tokens (source it to call a sidecar: curl -H \"dapr-api-token: \$DAPR_API_TOKEN\" ...)"
 cd "$ROOT_DIR"
 dapr run -f "$run_file" &
 started+=("$!")
