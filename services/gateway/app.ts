@@ -2,10 +2,11 @@
 import type Koa from "koa";
 import { createApp } from "../kit/http/app.ts";
 import type { ReadinessCheck } from "../kit/http/probes.ts";
-import type { SecretReader, ServiceInvoker, SidecarHealth } from "../kit/ports/ports.ts";
+import type { SecretReader, ServiceInvoker, SidecarHealth, StateStore } from "../kit/ports/ports.ts";
 import type { Logger } from "../kit/logger.ts";
 import type { HttpMetrics } from "../kit/metrics.ts";
 import { ApiKeys, Authenticator, issuerKeys } from "./auth.ts";
+import { RateLimiter } from "./rate-limit.ts";
 import type { AuthConfig, Upstreams } from "./config.ts";
 import { gatewayRoutes } from "./routes.ts";
 
@@ -22,6 +23,9 @@ export interface GatewayAppDeps {
   /** Where the API keys and the development issuer's JWKS are read from. */
   secrets: SecretReader;
   auth: AuthConfig;
+  /** Where the rate limit counts requests, shared by every gateway replica. */
+  store: StateStore;
+  rateLimit: { limit: number; windowMs: number };
   readiness?: ReadinessCheck[];
 }
 
@@ -35,6 +39,7 @@ export function buildApp(deps: GatewayAppDeps): Koa {
     rolesClaim: auth.rolesClaim,
     keys: issuerKeys({ jwksUrl: auth.jwksUrl, secrets, store: auth.secretStoreName, secretName: auth.jwksSecret }),
   });
-  app.use(gatewayRoutes({ ...deps, authenticator }).routes());
+  const limiter = new RateLimiter({ ...deps.rateLimit, store: deps.store });
+  app.use(gatewayRoutes({ ...deps, authenticator, limiter }).routes());
   return app;
 }

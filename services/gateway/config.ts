@@ -15,6 +15,8 @@ export interface GatewayConfig extends KitConfig {
   /** How long a forwarded call may take before the client gets a 504. */
   upstreamTimeoutMs: number;
   auth: AuthConfig;
+  /** Requests a client may make per window (0: no limit), and the window. */
+  rateLimit: { limit: number; windowMs: number };
 }
 
 /** Where the gateway finds what proves a caller (auth.ts). */
@@ -43,6 +45,10 @@ export function loadConfig(env: Env): GatewayConfig {
       notification: readString(env, "NOTIFICATION_APP_ID", "notification"),
     },
     upstreamTimeoutMs: readInteger(env, "UPSTREAM_TIMEOUT_MS", 15_000, 100, 300_000),
+    rateLimit: {
+      limit: readInteger(env, "RATE_LIMIT_PER_WINDOW", 100, 0, 1_000_000),
+      windowMs: readInteger(env, "RATE_LIMIT_WINDOW_SECONDS", 60, 1, 3600) * 1000,
+    },
     auth: {
       secretStoreName: readString(env, "SECRETSTORE_NAME", "secretstore"),
       apiKeysSecret: readString(env, "API_KEYS_SECRET", "GATEWAY_API_KEYS"),

@@ -6,4 +6,5 @@ export const GatewayProblems = {
   upstreamTimeout: { type: "upstream-timeout", title: "A service did not answer in time", status: 504 },
   unauthenticated: { type: "unauthenticated", title: "Credentials are missing or wrong", status: 401 },
   forbidden: { type: "forbidden", title: "Not allowed for this caller", status: 403 },
+  tooManyRequests: { type: "too-many-requests", title: "Too many requests", status: 429 },
 } as const satisfies Record<string, ProblemType>;

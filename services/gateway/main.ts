@@ -3,4 +3,4 @@ import { runService } from "../kit/service.ts";
 import { buildApp } from "./app.ts";
 import { loadConfig } from "./config.ts";
 
-await runService(loadConfig, ({ basics, dapr }) => buildApp({ ...basics, invoker: dapr.invoker, sidecar: dapr.sidecar, secrets: dapr.secrets }));
+await runService(loadConfig, ({ basics, dapr }) => buildApp({ ...basics, invoker: dapr.invoker, sidecar: dapr.sidecar, secrets: dapr.secrets, store: dapr.state }));

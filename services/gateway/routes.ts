@@ -11,6 +11,8 @@ import type { Upstreams } from "./config.ts";
 import { forward } from "./forward.ts";
 import { systemHealth } from "./health.ts";
 import { openApiDocument } from "./openapi.ts";
+import { limitRate } from "./rate-limit.ts";
+import type { RateLimiter } from "./rate-limit.ts";
 import { Routes } from "./routing.ts";
 import type { Matched } from "./routing.ts";
 import { HttpProblem, KitProblems } from "../kit/http/problems.ts";
@@ -21,6 +23,7 @@ export interface GatewayRoutesDeps {
   upstreams: Upstreams;
   upstreamTimeoutMs: number;
   authenticator: Authenticator;
+  limiter: RateLimiter;
 }
 
 /**
@@ -56,6 +59,7 @@ export function gatewayRoutes(deps: GatewayRoutesDeps): Router {
     const matched = routes.match(ctx.method, ctx.path);
     const principal = await authorize(ctx, matched, deps);
     if (principal) ctx.state.principal = principal;
+    await limitRate(ctx, deps.limiter, principal);
     const { appId, path } = upstreamOf(matched, deps.upstreams, ctx.search);
     await forward(ctx, deps.invoker, appId, deps.upstreamTimeoutMs, path);
   });

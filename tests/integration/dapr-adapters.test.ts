@@ -6,6 +6,7 @@
 import { expect } from "chai";
 import { connectSidecar } from "../../services/kit/dapr/adapters.ts";
 import { DaprError, DaprUnavailableError, EtagMismatchError } from "../../services/kit/ports/errors.ts";
+import { RateLimiter } from "../../services/gateway/rate-limit.ts";
 import { system } from "../support/system-hooks.ts";
 
 describe("Dapr adapters against a real sidecar", function () {
@@ -98,5 +99,22 @@ describe("Dapr adapters against a real sidecar", function () {
     let error: unknown;
     await gone.state.get("k").catch((e) => (error = e));
     expect(error).to.be.instanceOf(DaprUnavailableError);
+  });
+
+  it("counts one client's requests exactly across two gateway replicas racing on the real store (the rate limit)", async () => {
+    // Two limiters as two gateway replicas would have, each through its own
+    // connection to the gateway's sidecar and store: 30 concurrent takes
+    // against a limit of 12 let exactly 12 through.
+    const replica = () =>
+      new RateLimiter({
+        limit: 12,
+        windowMs: 60_000,
+        store: connectSidecar({ daprHost: "127.0.0.1", daprHttpPort: system().daprPort("gateway"), daprApiToken: system().daprApiToken }, { stateStore: "gatewaystore", pubsub: "pubsub" }).state,
+      });
+    const [one, two] = [replica(), replica()];
+    const client = `adapter-test-${crypto.randomUUID()}`;
+    const taken = await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 === 0 ? one : two).take(client)));
+    expect(taken.filter((a) => a.allowed)).to.have.length(12);
+    expect(taken.filter((a) => a.allowed).map((a) => a.remaining).sort((a, b) => a - b)).to.deep.equal([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
   });
 });

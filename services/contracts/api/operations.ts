@@ -97,6 +97,7 @@ export const PROBLEM_SCHEMA: JsonSchema = {
 
 /** Answers any forwarded operation may give: the gateway's, when the owning service cannot be reached. */
 export const COMMON_ANSWERS: Record<string, Answer> = {
+  "429": { description: "The caller made too many requests this window; retry after Retry-After seconds (RateLimit-* headers on every answer)" },
   "503": { description: "The owning service or a dependency is unavailable or busy; retry (Retry-After)" },
   "504": { description: "The owning service did not answer in time; the outcome is unknown" },
 };

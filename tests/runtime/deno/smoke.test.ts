@@ -46,6 +46,8 @@ function allApps(): Record<string, Koa> {
       upstreamTimeoutMs: 1000,
       secrets: devSecrets(),
       auth: loadGatewayConfig({}).auth,
+      store: new FakeStateStore(),
+      rateLimit: loadGatewayConfig({}).rateLimit,
     }),
     order: buildOrder({ ...appBasics("order"), pubsubName: "pubsub", store: new FakeStateStore(), publisher: new FakePublisher(), shipments: { cancel: async () => "cancelled" as const }, stuckAfterSeconds: 60, now: NOW }),
     inventory: buildInventory({ ...appBasics("inventory"), pubsubName: "pubsub", store: new FakeStateStore(), publisher: new FakePublisher(), reservationTtlSeconds: 900, currency: "EUR", now: NOW }),

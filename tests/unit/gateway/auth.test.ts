@@ -13,7 +13,7 @@ import { loadConfig } from "../../../services/gateway/config.ts";
 import { GATEWAY_OPERATIONS, OPERATIONS } from "../../../services/contracts/api/operations.ts";
 import type { Operation, Role } from "../../../services/contracts/api/operations.ts";
 import type { InvokeRequest } from "../../../services/kit/ports/ports.ts";
-import { appBasics, call, devSecrets, FakeInvoker, FakeSidecar, jsonResponse } from "../../support/fakes.ts";
+import { appBasics, call, devSecrets, FakeInvoker, FakeSidecar, FakeStateStore, jsonResponse } from "../../support/fakes.ts";
 import { devApiKey, devCredentials, devToken } from "../../support/credentials.ts";
 
 const upstreams = { order: "order", inventory: "inventory", payment: "payment", tracking: "tracking", notification: "notification" };
@@ -36,7 +36,7 @@ function services(appId: string, request: InvokeRequest) {
 function setup() {
   const invoker = new FakeInvoker(services);
   const secrets = devSecrets();
-  const app = buildApp({ ...appBasics("gateway"), invoker, sidecar: new FakeSidecar(), upstreams, upstreamTimeoutMs: 1000, secrets, auth: loadConfig({}).auth });
+  const app = buildApp({ ...appBasics("gateway"), invoker, sidecar: new FakeSidecar(), upstreams, upstreamTimeoutMs: 1000, secrets, auth: loadConfig({}).auth, store: new FakeStateStore(), rateLimit: { limit: 0, windowMs: 60_000 } });
   return { app, invoker, secrets };
 }
 

@@ -3,7 +3,7 @@ import { buildApp } from "../../../services/gateway/app.ts";
 import { DaprUnavailableError } from "../../../services/kit/ports/errors.ts";
 import type { InvokeResponse } from "../../../services/kit/ports/ports.ts";
 import { loadConfig } from "../../../services/gateway/config.ts";
-import { appBasics, call as inject, devSecrets, FakeInvoker, FakeSidecar, jsonResponse } from "../../support/fakes.ts";
+import { appBasics, call as inject, devSecrets, FakeInvoker, FakeSidecar, FakeStateStore, jsonResponse } from "../../support/fakes.ts";
 import { operatorHeaders } from "../../support/credentials.ts";
 
 /** These tests are about forwarding: every call is an operator's. */
@@ -17,7 +17,7 @@ const upstreams = { order: "order", inventory: "inventory", payment: "payment", 
 function setup(answer: ConstructorParameters<typeof FakeInvoker>[0], timeoutMs = 1000) {
   const invoker = new FakeInvoker(answer);
   const sidecar = new FakeSidecar();
-  const app = buildApp({ ...appBasics("gateway"), invoker, sidecar, upstreams, upstreamTimeoutMs: timeoutMs, secrets: devSecrets(), auth: loadConfig({}).auth });
+  const app = buildApp({ ...appBasics("gateway"), invoker, sidecar, upstreams, upstreamTimeoutMs: timeoutMs, secrets: devSecrets(), auth: loadConfig({}).auth, store: new FakeStateStore(), rateLimit: { limit: 0, windowMs: 60_000 } });
   return { app, invoker, sidecar };
 }
 
