@@ -13,6 +13,7 @@
  * gateway's own answer to them will say what is wrong) and is logged: the
  * limit protects the services, it must not be what takes them offline.
  */
+import { setTimeout as delay } from "node:timers/promises";
 import type { Context } from "koa";
 import { EtagMismatchError } from "../kit/ports/errors.ts";
 import type { StateStore } from "../kit/ports/ports.ts";
@@ -38,7 +39,7 @@ export interface Allowance {
 }
 
 /** How many times a raise that lost a race is tried again before the request is let through. */
-const RACE_ATTEMPTS = 10;
+const RACE_ATTEMPTS = 20;
 
 export class RateLimiter {
   readonly #options: RateLimitOptions;
@@ -84,6 +85,9 @@ export class RateLimiter {
         return { allowed: true, limit, remaining: limit - count - 1, resetSeconds };
       } catch (err) {
         if (!(err instanceof EtagMismatchError)) throw err;
+        // Lost to another replica's raise: wait a little, at random, so
+        // that the two do not keep meeting in step.
+        await delay(Math.random() * 5 * attempt);
       }
     }
     throw new Error(`the rate limit's counter ${key} kept changing under ${RACE_ATTEMPTS} attempts`);
