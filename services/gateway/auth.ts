@@ -21,6 +21,7 @@ import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, jwtVerify 
 import type { JWTPayload, JWTVerifyGetKey } from "jose";
 import { ROLES } from "../contracts/api/operations.ts";
 import type { Access, Role } from "../contracts/api/operations.ts";
+import { sha256Hex } from "../kit/digest.ts";
 import { HttpProblem } from "../kit/http/problems.ts";
 import type { SecretReader } from "../kit/ports/ports.ts";
 import { GatewayProblems } from "./errors.ts";
@@ -48,11 +49,6 @@ const REALM = 'Bearer realm="logistics"';
 function unauthorized(detail: string, error?: { code: "invalid_token"; description: string }): HttpProblem {
   const challenge = error ? `${REALM}, error="${error.code}", error_description="${error.description.replace(/"/g, "'")}"` : REALM;
   return new HttpProblem(GatewayProblems.unauthenticated, detail, { headers: { "WWW-Authenticate": challenge } });
-}
-
-export async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 function isRole(value: unknown): value is Role {

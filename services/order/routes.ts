@@ -13,6 +13,7 @@ import { OrderProblems } from "./errors.ts";
 import { newOrderSchema, statusUpdateSchema } from "../contracts/api/orders.ts";
 import type { ShipmentCanceller } from "./shipments.ts";
 import type { OrderStore } from "./store.ts";
+import { sha256Hex } from "../kit/digest.ts";
 
 export interface OrderRoutesDeps {
   orders: OrderStore;
@@ -35,11 +36,6 @@ function canonicalJson(value: unknown): string {
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
   }
   return JSON.stringify(value);
-}
-
-async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 function created(ctx: Context, status: 200 | 201, body: unknown, id: string): void {

@@ -8,15 +8,15 @@
 import { expect } from "chai";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { buildApp } from "../../../services/gateway/app.ts";
-import { ApiKeys, sha256Hex } from "../../../services/gateway/auth.ts";
-import { loadConfig } from "../../../services/gateway/config.ts";
+import { ApiKeys } from "../../../services/gateway/auth.ts";
+import { sha256Hex } from "../../../services/kit/digest.ts";
 import { GATEWAY_OPERATIONS, OPERATIONS } from "../../../services/contracts/api/operations.ts";
 import type { Operation, Role } from "../../../services/contracts/api/operations.ts";
 import type { InvokeRequest } from "../../../services/kit/ports/ports.ts";
-import { appBasics, call, devSecrets, FakeInvoker, FakeSidecar, FakeStateStore, jsonResponse } from "../../support/fakes.ts";
+import { appBasics, call, devSecrets, FakeInvoker, FakeSidecar, jsonResponse } from "../../support/fakes.ts";
+import { gatewayDeps } from "../../support/gateway.ts";
 import { devApiKey, devCredentials, devToken } from "../../support/credentials.ts";
 
-const upstreams = { order: "order", inventory: "inventory", payment: "payment", tracking: "tracking", notification: "notification" };
 const ADA = devApiKey("customer", "dev-customer-ada");
 const GRACE = devApiKey("customer", "dev-customer-grace");
 
@@ -36,7 +36,7 @@ function services(appId: string, request: InvokeRequest) {
 function setup() {
   const invoker = new FakeInvoker(services);
   const secrets = devSecrets();
-  const app = buildApp({ ...appBasics("gateway"), invoker, sidecar: new FakeSidecar(), upstreams, upstreamTimeoutMs: 1000, secrets, auth: loadConfig({}).auth, store: new FakeStateStore(), rateLimit: { limit: 0, windowMs: 60_000 } });
+  const app = buildApp({ ...appBasics("gateway"), ...gatewayDeps(), invoker, sidecar: new FakeSidecar(), secrets });
   return { app, invoker, secrets };
 }
 

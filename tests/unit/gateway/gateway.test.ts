@@ -2,8 +2,8 @@ import { expect } from "chai";
 import { buildApp } from "../../../services/gateway/app.ts";
 import { DaprUnavailableError } from "../../../services/kit/ports/errors.ts";
 import type { InvokeResponse } from "../../../services/kit/ports/ports.ts";
-import { loadConfig } from "../../../services/gateway/config.ts";
-import { appBasics, call as inject, devSecrets, FakeInvoker, FakeSidecar, FakeStateStore, jsonResponse } from "../../support/fakes.ts";
+import { appBasics, call as inject, FakeInvoker, FakeSidecar, jsonResponse } from "../../support/fakes.ts";
+import { gatewayDeps, upstreams } from "../../support/gateway.ts";
 import { operatorHeaders } from "../../support/credentials.ts";
 
 /** These tests are about forwarding: every call is an operator's. */
@@ -12,12 +12,11 @@ const call: typeof inject = (app, options) => {
   return inject(app, { ...given, headers: { ...operatorHeaders(), ...(given.headers as Record<string, string> | undefined) } });
 };
 
-const upstreams = { order: "order", inventory: "inventory", payment: "payment", tracking: "tracking", notification: "notification" };
 
 function setup(answer: ConstructorParameters<typeof FakeInvoker>[0], timeoutMs = 1000) {
   const invoker = new FakeInvoker(answer);
   const sidecar = new FakeSidecar();
-  const app = buildApp({ ...appBasics("gateway"), invoker, sidecar, upstreams, upstreamTimeoutMs: timeoutMs, secrets: devSecrets(), auth: loadConfig({}).auth, store: new FakeStateStore(), rateLimit: { limit: 0, windowMs: 60_000 } });
+  const app = buildApp({ ...appBasics("gateway"), ...gatewayDeps(), invoker, sidecar, upstreamTimeoutMs: timeoutMs });
   return { app, invoker, sidecar };
 }
 

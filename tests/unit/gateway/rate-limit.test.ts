@@ -1,19 +1,18 @@
 import { expect } from "chai";
 import { buildApp } from "../../../services/gateway/app.ts";
-import { loadConfig } from "../../../services/gateway/config.ts";
 import { RateLimiter } from "../../../services/gateway/rate-limit.ts";
 import { DaprUnavailableError } from "../../../services/kit/ports/errors.ts";
-import { appBasics, call, devSecrets, FakeInvoker, FakeSidecar, FakeStateStore, jsonResponse } from "../../support/fakes.ts";
+import { appBasics, call, FakeInvoker, FakeSidecar, FakeStateStore, jsonResponse } from "../../support/fakes.ts";
+import { gatewayDeps } from "../../support/gateway.ts";
 import { devApiKey } from "../../support/credentials.ts";
 
-const upstreams = { order: "order", inventory: "inventory", payment: "payment", tracking: "tracking", notification: "notification" };
 const START = Date.parse("2026-03-01T10:00:10Z");
 
 /** A gateway replica counting in `store`, `limit` requests a minute. */
 function replica(store: FakeStateStore, limit: number) {
   const invoker = new FakeInvoker(() => jsonResponse(200, {}));
   const basics = appBasics("gateway");
-  const app = buildApp({ ...basics, invoker, sidecar: new FakeSidecar(), upstreams, upstreamTimeoutMs: 1000, secrets: devSecrets(), auth: loadConfig({}).auth, store, rateLimit: { limit, windowMs: 60_000 } });
+  const app = buildApp({ ...basics, ...gatewayDeps(), invoker, sidecar: new FakeSidecar(), store, rateLimit: { limit, windowMs: 60_000 } });
   return { app, invoker, lines: basics.lines };
 }
 
