@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Makes the pinned Dapr runtime (daprd, placement, scheduler) and the dapr CLI
+# Makes the pinned Dapr runtime (daprd, placement, scheduler, sentry) and the dapr CLI
 # available in ~/.dapr/bin, with ~/.dapr/config.yaml and ~/.dapr/components as
 # `dapr init --slim` leaves them. The runtime is built from Go modules
 # (deploy/dapr, with our component set and our patches to dapr's code) and
@@ -25,7 +25,7 @@ source_stamp() {
 }
 
 runtime_ready() {
-  [ -x "$BIN/daprd" ] && [ -x "$BIN/placement" ] && [ -x "$BIN/scheduler" ] \
+  [ -x "$BIN/daprd" ] && [ -x "$BIN/placement" ] && [ -x "$BIN/scheduler" ] && [ -x "$BIN/sentry" ] \
     && [ "$("$BIN/daprd" --version 2>/dev/null)" = "$DAPR_VERSION" ] \
     && [ "$(cat "$BIN/daprd.source" 2>/dev/null)" = "$(source_stamp)" ]
 }
@@ -118,14 +118,14 @@ build_from_modules() {
   cd "$BUILD_DIR"
   local ldflags="-s -w -X github.com/dapr/dapr/pkg/buildinfo.version=$DAPR_VERSION -X github.com/dapr/dapr/pkg/buildinfo.gitcommit=$COMMIT -X github.com/dapr/dapr/pkg/buildinfo.gitversion=v$DAPR_VERSION"
   mkdir -p out
-  for cmd in daprd placement scheduler; do
+  for cmd in daprd placement scheduler sentry; do
     say "  go build $cmd"
     go build -mod=readonly -trimpath -ldflags "$ldflags" -o "out/$cmd" "github.com/dapr/dapr/cmd/$cmd"
   done
   mkdir -p "$BIN"
-  for cmd in daprd placement scheduler; do install -m 0755 "out/$cmd" "$BIN/$cmd"; done
+  for cmd in daprd placement scheduler sentry; do install -m 0755 "out/$cmd" "$BIN/$cmd"; done
   source_stamp >"$BIN/daprd.source"
-  say "built and installed daprd, placement, scheduler $DAPR_VERSION into $BIN in $((SECONDS - started))s"
+  say "built and installed daprd, placement, scheduler, sentry $DAPR_VERSION into $BIN in $((SECONDS - started))s"
 }
 
 # install-dapr.sh test <go test args>: our Go tests (deploy/dapr/daprd: the
