@@ -17,8 +17,9 @@
 // servers) and prod (the operator's secrets point at the real broker and
 // database); secret names become Kubernetes names (SMTP_USER -> smtp-user, a
 // Secret of that name whose one key has the same name); the SQLite name
-// resolution of local runs is dropped (Kubernetes has its own) and the
-// Configuration gains accessControl. Names, types, other settings, comments
+// resolution of local runs is dropped (Kubernetes has its own), so is the
+// Configuration's mtls section (the control plane's), and its accessControl
+// policies name the cluster's namespace. Names, types, other settings, comments
 // and scopes stay as they are. A unit test (tests/unit/deploy/k8s-components.test.ts)
 // fails when the files here drift from what this script makes.
 //
@@ -33,8 +34,6 @@ const source = join(root, "components");
 export const target = join(root, "deploy", "k8s");
 const SCRIPT = "deploy/k8s/generate-components.mjs";
 export const NAMESPACE = "logistics";
-/** Dapr's default trust domain, the one sentry issues identities in unless configured otherwise. */
-export const TRUST_DOMAIN = "public";
 const SECRET_STORE = "secretstore";
 
 /**
@@ -51,19 +50,6 @@ export const SECRET_FIELDS = {
   "pubsub.mqtt3": { url: "mqtt-url" },
   "state.postgresql": { connectionString: "postgres-connection-string" },
   "bindings.smtp": { host: "smtp-host", port: "smtp-port" },
-};
-
-/**
- * Who may invoke whom (Dapr accessControl, applied by the called app's
- * sidecar): the gateway forwards the public API to every service and checks
- * their health; order asks tracking to call off a shipment. Nothing else
- * calls a service; events and bindings do not pass through invocation.
- * `logistics` is the Configuration of every app but tracking, which runs
- * with `logistics-tracking`.
- */
-export const CONFIGURATIONS = {
-  logistics: ["gateway"],
-  "logistics-tracking": ["gateway", "order"],
 };
 
 /** The Kubernetes name of a secret of components/ (SMTP_USER -> smtp-user). */
@@ -130,36 +116,23 @@ function componentFile(from, text) {
   return header(from) + note + render(doc);
 }
 
-/** components/config.yaml as the Configurations of the cluster, one per access policy. */
-function configurations(text) {
-  return Object.entries(CONFIGURATIONS)
-    .map(([name, callers], i) => {
-      const doc = parseDocument(text);
-      doc.commentBefore = null;
-      doc.contents.items[0].key.commentBefore = null;
-      doc.contents.commentBefore =
-        i === 0
-          ? " The Dapr Configuration of every sidecar but tracking's (dapr.io/config: logistics)."
-          : " The Dapr Configuration of tracking's sidecar (dapr.io/config: logistics-tracking).";
-      doc.setIn(["metadata", "name"], name);
-      const spec = doc.get("spec");
-      spec.delete("nameResolution");
-      const access = doc.createNode({
-        defaultAction: "deny",
-        trustDomain: TRUST_DOMAIN,
-        policies: callers.map((appId) => ({ appId, defaultAction: "allow", trustDomain: TRUST_DOMAIN, namespace: NAMESPACE })),
-      });
-      access.commentBefore =
-        i === 0
-          ? " Service invocation: only the callers below, identified by the mTLS\n" +
-            " certificates sentry issues (spiffe://public/ns/logistics/<app id>).\n" +
-            " The gateway calls every service; order also calls tracking, whose\n" +
-            " sidecar runs with logistics-tracking."
-          : " As logistics, and order may call tracking (to call off a shipment).";
-      insertBefore(spec, "accessControl", access, "features");
-      return render(doc);
-    })
-    .join("---\n");
+/**
+ * components/config.yaml as the cluster's Configuration: its accessControl
+ * (who may invoke whom) in the cluster's namespace; without the SQLite name
+ * resolution (Kubernetes resolves app ids itself) and without the mtls
+ * section (the control plane's own Configuration, daprsystem, holds it there).
+ */
+function configuration(text) {
+  const doc = parseDocument(text);
+  doc.commentBefore = null;
+  doc.contents.items[0].key.commentBefore = null;
+  doc.contents.commentBefore = " The Dapr Configuration of every sidecar (dapr.io/config: logistics).";
+  const spec = doc.get("spec");
+  spec.delete("nameResolution");
+  spec.delete("mtls");
+  const policies = doc.getIn(["spec", "accessControl", "policies"]);
+  for (const policy of isSeq(policies) ? policies.items : []) policy.set("namespace", NAMESPACE);
+  return render(doc);
 }
 
 function kustomization(kind, resources, comment) {
@@ -204,7 +177,7 @@ export function k8sComponents() {
     const text = readFileSync(path, "utf8");
     const [top, choice] = from.split("/");
     if (from === "config.yaml") {
-      add("base/dapr/configuration.yaml", header(from, " (without its SQLite name resolution, with accessControl)") + configurations(text));
+      add("base/dapr/configuration.yaml", header(from, " (in the cluster's namespace, without its SQLite name resolution and mtls section)") + configuration(text));
     } else if (from === "secrets.dev.json") {
       add("overlays/dev/secrets/kustomization.yaml", header(from) + devSecrets(text));
     } else if (top === "secretstore") {

@@ -81,7 +81,7 @@ server_install() {
     postgres) postgres_install ;;
     rabbitmq) rabbitmq_install ;;
     redis) redis_install ;;
-    placement) die "placement has no install step here: install-dapr.sh builds it with daprd" ;;
+    placement | sentry) die "$1 has no install step here: install-dapr.sh builds it with daprd" ;;
     *) die "no server named $1 (deploy/scripts/servers/$1.sh)" ;;
   esac
 }
@@ -97,6 +97,7 @@ server_ready() {
     postgres) postgres_ready ;;
     rabbitmq) rabbitmq_ready ;;
     redis) redis_ready ;;
+    sentry) sentry_ready ;;
     *) die "no server named $1 (deploy/scripts/servers/$1.sh)" ;;
   esac
 }
@@ -112,6 +113,7 @@ server_run() {
     postgres) postgres_run ;;
     rabbitmq) rabbitmq_run ;;
     redis) redis_run ;;
+    sentry) sentry_run ;;
     *) die "no server named $1 (deploy/scripts/servers/$1.sh)" ;;
   esac
 }
@@ -121,7 +123,7 @@ server_run() {
 server_setup() {
   case "$1" in
     nats) nats_setup ;;
-    kafka | mailbox | mosquitto | placement | postgres | rabbitmq | redis) ;;
+    kafka | mailbox | mosquitto | placement | postgres | rabbitmq | redis | sentry) ;;
     *) die "no server named $1 (deploy/scripts/servers/$1.sh)" ;;
   esac
 }
@@ -169,6 +171,7 @@ server_wait() {
 
 # The server scripts, each by name: they define <name>_install (not placement),
 # <name>_ready and <name>_run (and nats_setup), and the variables those read.
+# (placement and sentry have no install step: install-dapr.sh builds them.)
 # shellcheck source=servers/kafka.sh
 source "$ROOT_DIR/deploy/scripts/servers/kafka.sh"
 # shellcheck source=servers/mailbox.sh
@@ -185,3 +188,5 @@ source "$ROOT_DIR/deploy/scripts/servers/postgres.sh"
 source "$ROOT_DIR/deploy/scripts/servers/rabbitmq.sh"
 # shellcheck source=servers/redis.sh
 source "$ROOT_DIR/deploy/scripts/servers/redis.sh"
+# shellcheck source=servers/sentry.sh
+source "$ROOT_DIR/deploy/scripts/servers/sentry.sh"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # npm start: provisions, builds, and runs every service with its sidecar in
 # the foreground (`dapr run -f`), the gateway on 127.0.0.1:8000. Servers that
-# are not running yet (Redis, placement) are started here and stopped again:
+# are not running yet (Redis, placement, sentry) are started here and stopped again:
 # Ctrl-C stops everything this script started, and nothing else.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -10,7 +10,9 @@ export PATH="$DAPR_HOME/bin:$PATH"
 bash "$ROOT_DIR/deploy/scripts/provision.sh"
 say "building the services (tsc)"
 (cd "$ROOT_DIR" && rm -rf dist && node_modules/.bin/tsc -p tsconfig.json) || die "the TypeScript build failed"
-run_file="$(node "$ROOT_DIR/deploy/scripts/run-template.mjs" --out "$ROOT_DIR/.dapr/run")"
+# Every sidecar gets its mTLS certificate from sentry, and trusts its root.
+run_file="$(node "$ROOT_DIR/deploy/scripts/run-template.mjs" --out "$ROOT_DIR/.dapr/run" \
+  --sentry-port "$SENTRY_PORT" --trust-anchors "$SENTRY_DATA_DIR/ca.crt")"
 
 started=()
 stop_started() {
@@ -32,7 +34,7 @@ ensure_running() {
   server_setup "$name"
 }
 
-for name in $(server_names) placement mailbox; do ensure_running "$name"; done
+for name in $(server_names) sentry placement mailbox; do ensure_running "$name"; done
 
 say "starting gateway, order, inventory, payment, tracking, notification on ${RUNTIME:-node}; pub/sub: ${PUBSUB:-redis}, state: ${STATE:-redis}"
 say "gateway: http://127.0.0.1:8000   health: http://127.0.0.1:8000/health   logs: services/<name>/.dapr/logs/"

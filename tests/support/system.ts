@@ -63,8 +63,10 @@ export interface RunningSystem {
   mail: MailMessage[];
   /** The secrets the secret store holds for this run (SECRETS=file: the development file's). */
   secrets: Record<string, string>;
-  /** The servers this run started (redis, rabbitmq, postgres...), with their ports. */
+  /** The broker and store servers this run started (redis, rabbitmq, postgres...), with their ports; not the control plane (placement, sentry). */
   servers: Record<string, number>;
+  /** Every process of the run now: servers, control plane, sidecars, apps and what runs them. */
+  pids(): number[];
   /** The pid of an app's own process (its runtime, under run-service.sh) or of its sidecar; undefined when not running. */
   appPid(appId: string): number | undefined;
   sidecarPid(appId: string): number | undefined;
@@ -334,6 +336,17 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       portMap.push(`${server.port}=${port}`);
     }
 
+    // Sentry, the certificate authority of mTLS between the sidecars, beside
+    // placement's ports (placement takes its port and the next three). Its
+    // root certificate is kept with the data, so that a restart on kept data
+    // trusts the same root.
+    const sentryPort = options.placementPort + 4;
+    servers.sentry = {
+      port: sentryPort,
+      env: { ...process.env, SENTRY_PORT: String(sentryPort), SENTRY_HEALTHZ_PORT: String(sentryPort + 1), SENTRY_METRICS_PORT: "off", SENTRY_DATA_DIR: join(runDir, "sentry") },
+    };
+    await startServer("sentry");
+
     // Placement's ports lie in the range the kernel hands out for outgoing
     // connections: one may be taken for a moment, so a failed start is tried again.
     let placement: ChildProcess | undefined;
@@ -344,6 +357,8 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
         "--metrics-port", String(options.placementPort + 2), "--metrics-listen-address", "127.0.0.1", "--log-level", "warn",
         // Its Raft port too (8201 by default), so that two systems' placements never collide.
         "--initial-cluster", `dapr-placement-0=127.0.0.1:${options.placementPort + 3}`,
+        // The sidecars reach it over mTLS: its certificate from sentry too.
+        "--tls-enabled", "--trust-anchors-file", join(runDir, "sentry", "ca.crt"), "--sentry-address", `127.0.0.1:${sentryPort}`,
       ], logDir);
       started.push(child);
       try {
@@ -358,7 +373,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     const template = spawnSync(process.execPath, [
       join(root, "deploy/scripts/run-template.mjs"), "--out", runDir, "--pubsub", pubsub, "--state", state,
       "--port-offset", String(options.portOffset), "--port-map", portMap.join(","), "--placement-port", String(options.placementPort),
-      "--smtp-port", String(options.smtpPort),
+      "--smtp-port", String(options.smtpPort), "--sentry-port", String(sentryPort), "--trust-anchors", join(runDir, "sentry", "ca.crt"),
       // The tests, the benchmarks and the fault suite are one client placing
       // orders by the hundred: the gateway's rate limit is off unless a test
       // sets it (its own tests run it against the real store).
@@ -404,7 +419,8 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       logDir,
       mail,
       secrets,
-      servers: Object.fromEntries(Object.entries(servers).map(([name, s]) => [name, s.port])),
+      servers: Object.fromEntries(Object.entries(servers).filter(([name]) => name !== "sentry").map(([name, s]) => [name, s.port])),
+      pids: () => runPids().map((p) => p.pid),
       appPid,
       sidecarPid,
       async killServer(name) {
@@ -461,6 +477,55 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     await stop();
     throw err;
   }
+}
+
+/** The TCP sockets that processes `pids` listen on, read from /proc: address (as the kernel prints it, IPv4 or IPv6), port and pid. */
+export function listeningSockets(pids: number[]): Array<{ address: string; port: number; pid: number }> {
+  const byInode = new Map<string, { address: string; port: number }>();
+  for (const file of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    let table: string;
+    try {
+      table = readFileSync(file, "utf8");
+    } catch {
+      continue; // no IPv6
+    }
+    for (const line of table.split("\n").slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      // sl local_address rem_address st ... inode: state 0A is LISTEN.
+      if (fields.length < 10 || fields[3] !== "0A") continue;
+      const [hex, port] = fields[1]!.split(":");
+      byInode.set(fields[9]!, { address: kernelAddress(hex!), port: parseInt(port!, 16) });
+    }
+  }
+  const found: Array<{ address: string; port: number; pid: number }> = [];
+  for (const pid of pids) {
+    let fds: string[];
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue; // gone meanwhile
+    }
+    for (const fd of fds) {
+      let target: string;
+      try {
+        target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+      } catch {
+        continue;
+      }
+      const socket = byInode.get(/^socket:\[(\d+)\]$/.exec(target)?.[1] ?? "");
+      if (socket) found.push({ ...socket, pid });
+    }
+  }
+  return found;
+}
+
+/** /proc/net/tcp's hex address: IPv4 as 4 little-endian bytes, IPv6 as 4 little-endian 32-bit words. */
+function kernelAddress(hex: string): string {
+  const bytes = (word: string) => word.match(/../g)!.reverse();
+  if (hex.length === 8) return bytes(hex).map((b) => parseInt(b, 16)).join(".");
+  const words = hex.match(/.{8}/g)!.flatMap(bytes).join("");
+  if (/^0{20}ffff/.test(words)) return words.slice(24).match(/../g)!.map((b) => parseInt(b, 16)).join("."); // IPv4-mapped
+  return words.match(/.{4}/g)!.map((g) => g.replace(/^0+(?=.)/, "")).join(":");
 }
 
 /** How many events of `type` an app's subscriptions have handled with `outcome` (applied, duplicate…), from its /metrics. */

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Writes what docker-compose.yml needs that must not be committed: the root
+# and issuer certificates of its sentry (in .dapr/compose/sentry/, mounted into
+# sentry and placement; development only) and .dapr/compose/env, to source in
+# the shell that runs compose: DAPR_TRUST_ANCHORS (that root, which every
+# sidecar trusts), and the DAPR_API_TOKEN and APP_API_TOKEN every sidecar and
+# app is locked with. It keeps what exists (delete .dapr/compose/ for new ones).
+#   bash deploy/docker/compose-env.sh && set -a && . .dapr/compose/env && set +a
+#   docker compose up --build
+# The certificates are made by sentry itself (the one install-dapr.sh builds),
+# started once on a free loopback port until it has written them.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
+
+credentials="$ROOT_DIR/.dapr/compose/sentry"
+if [ ! -s "$credentials/ca.crt" ]; then
+  [ -x "$DAPR_HOME/bin/sentry" ] || bash "$ROOT_DIR/deploy/scripts/install-dapr.sh"
+  mkdir -p "$credentials"
+  port="$(node -e 'const s=require("node:net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
+  SENTRY_PORT="$port" SENTRY_HEALTHZ_PORT="$((port + 1))" SENTRY_METRICS_PORT=off SENTRY_DATA_DIR="$credentials" \
+    server_start sentry "$ROOT_DIR/.dapr/compose/sentry.log"
+  SENTRY_PORT="$port" SENTRY_DATA_DIR="$credentials" server_wait sentry "$SERVER_PID" .dapr/compose/sentry.log
+  kill "$SERVER_PID"
+  wait "$SERVER_PID" 2>/dev/null || true
+  # The containers run as Dapr's non-root user.
+  chmod 755 "$credentials" && chmod 644 "$credentials"/*
+  say "made sentry's root and issuer certificates in .dapr/compose/sentry/"
+fi
+
+env_file="$ROOT_DIR/.dapr/compose/env"
+if [ ! -s "$env_file" ]; then
+  (umask 077 && cat >"$env_file" <<ENV
+# Written by deploy/docker/compose-env.sh for docker-compose.yml: development only.
+DAPR_API_TOKEN=$(node -e 'console.log(crypto.randomUUID())')
+APP_API_TOKEN=$(node -e 'console.log(crypto.randomUUID())')
+DAPR_TRUST_ANCHORS='$(cat "$credentials/ca.crt")'
+ENV
+  )
+  say "wrote .dapr/compose/env (tokens and trust anchors for docker compose)"
+fi

@@ -1,0 +1,114 @@
+/**
+ * The locked-down sidecars of a running system, as npm start runs them:
+ * service invocation only for the callers components/config.yaml's
+ * accessControl names (checked by the called sidecar against the caller's
+ * mTLS identity), mTLS between sidecars with sentry's certificates (a client
+ * without one is refused), and every port of the run on loopback.
+ * (A call without the Dapr API token is refused in order-slice.test.ts.)
+ */
+import { expect } from "chai";
+import { readFileSync } from "node:fs";
+import { connect as connectHttp2 } from "node:http2";
+import { connect as connectTls } from "node:tls";
+import { listeningSockets, type RunningSystem } from "../support/system.ts";
+import { system } from "../support/system-hooks.ts";
+
+/** Service invocation from `caller`'s sidecar (as its app would call it) of `method path` on `callee`. */
+async function invokeFrom(running: RunningSystem, caller: string, callee: string, method: string, path: string): Promise<{ status: number; body: string }> {
+  const response = await fetch(`http://127.0.0.1:${running.daprPort(caller)}/v1.0/invoke/${callee}/method/${path}`, {
+    method,
+    headers: { "dapr-api-token": running.daprApiToken, "content-type": "application/json" },
+    body: method === "GET" ? undefined : "{}",
+    signal: AbortSignal.timeout(10_000),
+  });
+  return { status: response.status, body: await response.text() };
+}
+
+describe("locked-down sidecars", function () {
+  this.timeout(30_000);
+
+  describe("accessControl: who may invoke whom", () => {
+    // [caller, callee, method, path, allowed]
+    const cases: Array<[string, string, string, string, boolean]> = [
+      ["gateway", "order", "GET", "api/v1/orders?limit=1", true],
+      ["gateway", "inventory", "GET", "api/v1/inventory", true],
+      ["gateway", "payment", "GET", "healthz", true],
+      ["gateway", "notification", "GET", "dead-letters", true],
+      ["order", "tracking", "POST", `internal/orders/${crypto.randomUUID()}/shipment/cancel`, true],
+      // Nobody else, and nothing else.
+      ["payment", "order", "GET", "api/v1/orders?limit=1", false],
+      ["order", "inventory", "GET", "api/v1/inventory", false],
+      ["tracking", "payment", "GET", "healthz", false],
+      ["inventory", "order", "PUT", `api/v1/orders/${crypto.randomUUID()}/status`, false],
+      ["gateway", "tracking", "POST", `internal/orders/${crypto.randomUUID()}/shipment/cancel`, false],
+      ["order", "tracking", "GET", "api/v1/shipments", false],
+    ];
+    for (const [caller, callee, method, path, allowed] of cases) {
+      it(`${allowed ? "lets" : "keeps"} ${caller} ${allowed ? "invoke" : "from invoking"} ${method} /${path.split("?")[0]} on ${callee}`, async () => {
+        const { status, body } = await invokeFrom(system(), caller, callee, method, path);
+        if (allowed) {
+          expect(status, body).to.not.equal(403);
+          expect(status, body).to.be.below(500);
+        } else {
+          expect(status, body).to.equal(403);
+          expect(body).to.match(/access control policy has denied access/);
+        }
+      });
+    }
+  });
+
+  describe("mTLS between sidecars", () => {
+    /** The port order's sidecar serves other sidecars on (its internal gRPC API): the one it listens on besides those its command line names. */
+    function internalPort(): number {
+      const pid = system().sidecarPid("order")!;
+      const args = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+      const named = new Set(["--dapr-http-port", "--dapr-grpc-port", "--metrics-port"].map((flag) => Number(args[args.indexOf(flag) + 1])));
+      const sockets = listeningSockets([pid]);
+      const ports = sockets.map((s) => s.port).filter((port) => !named.has(port));
+      expect(ports, `order's sidecar listens on ${JSON.stringify(sockets)}`).to.have.length(1);
+      return ports[0]!;
+    }
+
+    it("refuses a plaintext gRPC client", async () => {
+      const port = internalPort();
+      const outcome = await new Promise<string>((done) => {
+        const session = connectHttp2(`http://127.0.0.1:${port}`);
+        session.on("error", (err) => done(`error: ${err.message}`));
+        session.on("close", () => done("closed"));
+        const request = session.request({ ":method": "POST", ":path": "/dapr.proto.internals.v1.ServiceInvocation/CallLocal", "content-type": "application/grpc" });
+        request.on("response", (headers) => done(`answered ${String(headers[":status"])}`));
+        request.on("error", (err) => done(`error: ${err.message}`));
+        request.end();
+        setTimeout(() => done("no answer"), 5000).unref();
+      });
+      expect(outcome).to.match(/^(error|closed)/);
+    });
+
+    it("refuses a TLS client without a certificate from sentry", async () => {
+      const port = internalPort();
+      const outcome = await new Promise<string>((done) => {
+        // Not checking the server either: this client only wants in.
+        const socket = connectTls({ host: "127.0.0.1", port, rejectUnauthorized: false, ALPNProtocols: ["h2"] });
+        socket.on("error", (err) => done(`error: ${err.message}`));
+        socket.on("secureConnect", () => {
+          // TLS 1.3: the server checks the client's certificate after the
+          // client's handshake is done, and answers with an alert.
+          socket.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+        });
+        socket.on("data", () => done("answered"));
+        socket.on("close", () => done("closed"));
+        setTimeout(() => done("no answer"), 5000).unref();
+      });
+      expect(outcome).to.match(/certificate required|^error|^closed/);
+      expect(outcome).to.not.equal("answered");
+    });
+  });
+
+  it("listens on loopback only, every process of the run", () => {
+    const running = system();
+    const sockets = listeningSockets(running.pids());
+    expect(sockets.length, "listening sockets found").to.be.greaterThan(20);
+    const open = sockets.filter((s) => !s.address.startsWith("127.") && s.address !== "0:0:0:0:0:0:0:1");
+    expect(open, "sockets not on loopback").to.deep.equal([]);
+  });
+});
