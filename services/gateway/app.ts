@@ -8,7 +8,10 @@ import type { HttpMetrics } from "../kit/metrics.ts";
 import { ApiKeys, Authenticator, issuerKeys } from "./auth.ts";
 import { RateLimiter } from "./rate-limit.ts";
 import type { AuthConfig, Upstreams } from "./config.ts";
+import { cors, securityHeaders } from "./edge.ts";
+import type { EdgeConfig } from "./edge.ts";
 import { gatewayRoutes } from "./routes.ts";
+import { Routes } from "./routing.ts";
 
 export interface GatewayAppDeps {
   appId: string;
@@ -26,6 +29,8 @@ export interface GatewayAppDeps {
   /** Where the rate limit counts requests, shared by every gateway replica. */
   store: StateStore;
   rateLimit: { limit: number; windowMs: number };
+  /** Security headers and CORS (edge.ts). */
+  edge: EdgeConfig;
   readiness?: ReadinessCheck[];
 }
 
@@ -40,6 +45,9 @@ export function buildApp(deps: GatewayAppDeps): Koa {
     keys: issuerKeys({ jwksUrl: auth.jwksUrl, secrets, store: auth.secretStoreName, secretName: auth.jwksSecret }),
   });
   const limiter = new RateLimiter({ ...deps.rateLimit, store: deps.store });
-  app.use(gatewayRoutes({ ...deps, authenticator, limiter }).routes());
+  const routes = new Routes();
+  app.use(securityHeaders(deps.edge));
+  app.use(cors(deps.edge, routes));
+  app.use(gatewayRoutes({ ...deps, authenticator, limiter, routes }).routes());
   return app;
 }

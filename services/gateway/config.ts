@@ -1,5 +1,6 @@
 import type { Env, KitConfig } from "../kit/config.ts";
-import { loadKitConfig, readInteger, readOptional, readString } from "../kit/config.ts";
+import type { EdgeConfig } from "./edge.ts";
+import { ConfigError, loadKitConfig, readInteger, readOptional, readString } from "../kit/config.ts";
 
 /** The app ids behind the public API, by service. */
 export interface Upstreams {
@@ -17,6 +18,7 @@ export interface GatewayConfig extends KitConfig {
   auth: AuthConfig;
   /** Requests a client may make per window (0: no limit), and the window. */
   rateLimit: { limit: number; windowMs: number };
+  edge: EdgeConfig;
 }
 
 /** Where the gateway finds what proves a caller (auth.ts). */
@@ -49,6 +51,10 @@ export function loadConfig(env: Env): GatewayConfig {
       limit: readInteger(env, "RATE_LIMIT_PER_WINDOW", 100, 0, 1_000_000),
       windowMs: readInteger(env, "RATE_LIMIT_WINDOW_SECONDS", 60, 1, 3600) * 1000,
     },
+    edge: {
+      corsOrigins: readCorsOrigins(env),
+      hstsMaxAgeSeconds: readInteger(env, "HSTS_MAX_AGE_SECONDS", 0, 0, 63_072_000),
+    },
     auth: {
       secretStoreName: readString(env, "SECRETSTORE_NAME", "secretstore"),
       apiKeysSecret: readString(env, "API_KEYS_SECRET", "GATEWAY_API_KEYS"),
@@ -59,4 +65,22 @@ export function loadConfig(env: Env): GatewayConfig {
       rolesClaim: readString(env, "OIDC_ROLES_CLAIM", "roles"),
     },
   };
+}
+
+/** CORS_ORIGINS: origins separated by commas (https://shop.example.com), or `*`; unset or empty: CORS off. */
+function readCorsOrigins(env: Env): string[] {
+  const origins = (readOptional(env, "CORS_ORIGINS") ?? "").split(",").map((o) => o.trim()).filter(Boolean);
+  for (const origin of origins) {
+    if (origin === "*") continue;
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      // reported below
+    }
+    if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin) {
+      throw new ConfigError("CORS_ORIGINS", `"${origin}" is not an origin (scheme://host[:port], no path or trailing slash)`);
+    }
+  }
+  return origins;
 }

@@ -13,8 +13,7 @@ import { systemHealth } from "./health.ts";
 import { openApiDocument } from "./openapi.ts";
 import { limitRate } from "./rate-limit.ts";
 import type { RateLimiter } from "./rate-limit.ts";
-import { Routes } from "./routing.ts";
-import type { Matched } from "./routing.ts";
+import type { Matched, Routes } from "./routing.ts";
 import { HttpProblem, KitProblems } from "../kit/http/problems.ts";
 
 export interface GatewayRoutesDeps {
@@ -24,6 +23,8 @@ export interface GatewayRoutesDeps {
   upstreamTimeoutMs: number;
   authenticator: Authenticator;
   limiter: RateLimiter;
+  /** The contract's operations, matched by method and path. */
+  routes: Routes;
 }
 
 /**
@@ -42,7 +43,7 @@ export function upstreamOf(matched: Matched, upstreams: Upstreams, search: strin
 
 export function gatewayRoutes(deps: GatewayRoutesDeps): Router {
   const router = new Router();
-  const routes = new Routes();
+  const { routes } = deps;
 
   router.get("/health", async (ctx) => {
     const health = await systemHealth(deps.sidecar, deps.invoker, Object.values(deps.upstreams));

@@ -49,16 +49,21 @@ export class Routes {
   match(method: string, path: string): Matched {
     const raw = path.split("/").slice(1);
     const wanted = (method === "HEAD" ? "GET" : method).toLowerCase();
-    const allowed: string[] = [];
     for (const route of this.#routes) {
       const params = this.#params(route, raw);
-      if (!params) continue;
-      if (route.operation.method === wanted) return { operation: route.operation, params };
-      allowed.push(route.operation.method.toUpperCase());
+      if (params && route.operation.method === wanted) return { operation: route.operation, params };
     }
+    const allowed = this.methods(path);
     if (allowed.length === 0) throw new HttpProblem(KitProblems.notFound, `No resource at ${path}`);
-    if (allowed.includes("GET")) allowed.push("HEAD");
     throw new HttpProblem(KitProblems.methodNotAllowed, `${path} takes ${allowed.join(", ")}`, { headers: { Allow: allowed.join(", ") } });
+  }
+
+  /** The methods `path` takes (HEAD wherever GET is); none for a path the API does not have. */
+  methods(path: string): string[] {
+    const raw = path.split("/").slice(1);
+    const allowed = this.#routes.filter((route) => this.#params(route, raw)).map((route) => route.operation.method.toUpperCase());
+    if (allowed.includes("GET")) allowed.push("HEAD");
+    return allowed;
   }
 
   #params(route: Route, raw: string[]): Record<string, string> | undefined {

@@ -16,5 +16,6 @@ export function gatewayDeps() {
     auth: loadConfig({}).auth,
     store: new FakeStateStore(),
     rateLimit: { limit: 0, windowMs: 60_000 },
+    edge: loadConfig({}).edge,
   };
 }

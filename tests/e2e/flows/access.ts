@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { devApiKey, devToken } from "../../support/credentials.ts";
 import { api, apiAs, eventually, ledger, orderRequest, shipmentsOf, stock, unique, waitForStatus } from "../shop.ts";
 import type { OrderBody } from "../shop.ts";
+import { system } from "../../support/system-hooks.ts";
 
 describe("e2e: who may call what, through the gateway", function () {
   this.timeout(90_000);
@@ -51,5 +52,27 @@ describe("e2e: who may call what, through the gateway", function () {
     expect(trace.status).to.equal(405);
     expect(trace.headers.allow).to.equal("POST, GET, HEAD");
     expect((await api().get("/api/v1/orders/%1C%1B")).status).to.equal(404);
+  });
+
+  it("answers client mistakes itself or with the service's 4xx, and a burst of them never opens a circuit breaker", async () => {
+    // Far more than the 10 consecutive failures that open the breaker to a
+    // service (components/common/resiliency.yaml): ids that do not exist
+    // (order's 404) and bodies that break the rules (order's 422).
+    for (let i = 0; i < 25; i++) {
+      expect((await api().get(`/api/v1/orders/${crypto.randomUUID()}`)).status).to.equal(404);
+      expect((await api().post("/api/v1/orders").send({ items: "none" })).status).to.equal(422);
+    }
+    const list = await api().get("/api/v1/orders?page_size=1");
+    expect(list.status, JSON.stringify(list.body)).to.equal(200);
+  });
+
+  it("sends security headers, refuses oversized headers with 431, and has CORS off unless configured", async () => {
+    const res = await api().get("/api/v1/orders?page_size=1").set("origin", "https://shop.example.com").expect(200);
+    expect(res.headers).to.include({ "x-content-type-options": "nosniff", "x-frame-options": "DENY", "cache-control": "no-store" });
+    expect(res.headers["access-control-allow-origin"]).to.equal(undefined);
+    const big = await fetch(`${system().gatewayUrl}/api/v1/orders`, { headers: { "x-padding": "x".repeat(20_000) } });
+    expect(big.status).to.equal(431);
+    expect(big.headers.get("content-type")).to.equal("application/problem+json");
+    expect(((await big.json()) as { status: number }).status).to.equal(431);
   });
 });
