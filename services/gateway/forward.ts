@@ -67,8 +67,9 @@ export async function invokeUpstream(ctx: Context, invoker: ServiceInvoker, appI
 export async function forward(ctx: Context, invoker: ServiceInvoker, appId: string, timeoutMs: number, path = ctx.originalUrl.replace(/^\/+/, "")): Promise<void> {
   const headers: Record<string, string> = { "x-request-id": ctx.state.requestId as string };
   for (const name of FORWARDED_REQUEST_HEADERS) {
-    const value = ctx.get(name);
-    if (value) headers[name] = value;
+    // Present but empty goes on too: the service decides what that means.
+    const value = ctx.headers[name];
+    if (typeof value === "string") headers[name] = value;
   }
   const parsed = (ctx.request as { body?: unknown }).body;
   const body = parsed === undefined ? undefined : JSON.stringify(parsed);

@@ -13,8 +13,9 @@ import { systemHealth } from "./health.ts";
 import { openApiDocument } from "./openapi.ts";
 import { limitRate } from "./rate-limit.ts";
 import type { RateLimiter } from "./rate-limit.ts";
+import { parameterErrors } from "./routing.ts";
 import type { Matched, Routes } from "./routing.ts";
-import { HttpProblem, KitProblems } from "../kit/http/problems.ts";
+import { HttpProblem, KitProblems, validationProblem } from "../kit/http/problems.ts";
 
 export interface GatewayRoutesDeps {
   invoker: ServiceInvoker;
@@ -56,8 +57,17 @@ export function gatewayRoutes(deps: GatewayRoutesDeps): Router {
     ctx.body = openApi;
   });
 
+  // Any other method on those two: 405, as the API's own paths answer.
+  router.all(["/health", "/openapi.json"], (ctx) => {
+    throw new HttpProblem(KitProblems.methodNotAllowed, `${ctx.path} takes GET, HEAD`, { headers: { Allow: "GET, HEAD" } });
+  });
+
   router.all("/api/v1{/*rest}", async (ctx) => {
     const matched = routes.match(ctx.method, ctx.path);
+    // Before authorization: checking that a customer owns an order looks
+    // the order up, and an id no service can be asked about must not go out.
+    const errors = parameterErrors(matched);
+    if (errors.length > 0) throw validationProblem(errors);
     const principal = await authorize(ctx, matched, deps);
     if (principal) ctx.state.principal = principal;
     await limitRate(ctx, deps.limiter, principal);

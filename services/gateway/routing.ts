@@ -3,12 +3,14 @@
  * list (contracts/api/operations.ts): the gateway forwards only what the
  * contract documents. A path the API does not have is a 404; a path it has,
  * asked with a method it does not take, a 405 naming the ones it does; a
- * path segment that is not valid percent-encoding, or holds control
- * characters, a 404. None of these reaches a service.
+ * path parameter that breaks its schema in the contract (broken
+ * percent-encoding, control characters, characters service invocation
+ * cannot carry), a 422 naming it. None of these reaches a service.
  */
 import { GATEWAY_OPERATIONS } from "../contracts/api/operations.ts";
 import type { Operation } from "../contracts/api/operations.ts";
 import { HttpProblem, KitProblems } from "../kit/http/problems.ts";
+import type { FieldError } from "../kit/http/problems.ts";
 
 interface Route {
   operation: Operation;
@@ -22,16 +24,33 @@ export interface Matched {
   params: Record<string, string>;
 }
 
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/;
-
-function decode(segment: string): string | undefined {
+/** A path segment decoded; one that is not valid percent-encoding stays as it came (and breaks every parameter's pattern). */
+function decode(segment: string): string {
   try {
-    const decoded = decodeURIComponent(segment);
-    return decoded === "" || CONTROL.test(decoded) ? undefined : decoded;
+    return decodeURIComponent(segment);
   } catch {
-    return undefined;
+    return segment;
   }
+}
+
+/** The path parameters of a matched call that break their schema's pattern, as field errors. */
+export function parameterErrors(matched: Matched): FieldError[] {
+  const errors: FieldError[] = [];
+  for (const parameter of matched.operation.parameters ?? []) {
+    if (parameter.in !== "path" || typeof parameter.schema.pattern !== "string") continue;
+    const value = matched.params[parameter.name];
+    if (value !== undefined && !patternOf(parameter.schema.pattern).test(value)) {
+      errors.push({ field: parameter.name, message: `must match ${parameter.schema.pattern}` });
+    }
+  }
+  return errors;
+}
+
+const patterns = new Map<string, RegExp>();
+function patternOf(source: string): RegExp {
+  let pattern = patterns.get(source);
+  if (!pattern) patterns.set(source, (pattern = new RegExp(source, "u")));
+  return pattern;
 }
 
 export class Routes {
@@ -72,9 +91,9 @@ export class Routes {
     for (const [i, segment] of route.segments.entries()) {
       const given = raw[i]!;
       if (segment.startsWith("{")) {
-        const value = decode(given);
-        if (value === undefined) return undefined;
-        params[segment.slice(1, -1)] = value;
+        // An empty segment (a trailing slash) is a path the API does not have.
+        if (given === "") return undefined;
+        params[segment.slice(1, -1)] = decode(given);
       } else if (given !== segment) {
         return undefined;
       }

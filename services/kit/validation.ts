@@ -12,7 +12,9 @@ import { validationProblem } from "./http/problems.ts";
 
 export type JsonSchema = Record<string, unknown>;
 
-const ajv = new Ajv2020({ allErrors: true, strict: true, coerceTypes: false });
+// multipleOfPrecision: 2194.51 is a multiple of 0.01 although 2194.51 / 0.01
+// is 219451.00000000003 in floating point.
+const ajv = new Ajv2020({ allErrors: true, strict: true, coerceTypes: false, multipleOfPrecision: 9 });
 // ajv-formats is CommonJS: its default export arrives as module or as function.
 const applyFormats = ((addFormats as unknown as { default?: unknown }).default ?? addFormats) as (a: Ajv2020, f: string[]) => void;
 applyFormats(ajv, ["email", "date-time", "uuid"]);

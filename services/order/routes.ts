@@ -10,7 +10,7 @@ import { ORDER_STATUSES } from "../contracts/api/orders.ts";
 import type { Decision, NewOrder, StoredOrder } from "./domain.ts";
 import { cancelOrder, createOrder, IllegalTransitionError, operatorTransition, publicOrder, replayOutcome } from "./domain.ts";
 import { OrderProblems } from "./errors.ts";
-import { newOrderSchema, statusUpdateSchema } from "../contracts/api/orders.ts";
+import { IDEMPOTENCY_KEY_PATTERN, newOrderSchema, statusUpdateSchema } from "../contracts/api/orders.ts";
 import type { ShipmentCanceller } from "./shipments.ts";
 import type { OrderStore } from "./store.ts";
 import { sha256Hex } from "../kit/digest.ts";
@@ -26,7 +26,7 @@ const validateStatusUpdate = validator<{ status: OrderStatus }>(statusUpdateSche
 
 /** Thrown under the order's lock when the parcel left before the cancellation. */
 class PickedUpError extends Error {}
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+const IDEMPOTENCY_KEY = new RegExp(IDEMPOTENCY_KEY_PATTERN);
 
 /** Keys sorted at every level, so equal bodies hash equally. */
 function canonicalJson(value: unknown): string {
@@ -50,9 +50,11 @@ export function orderRoutes(deps: OrderRoutesDeps): Router {
 
   router.post("/", async (ctx) => {
     const input = validateNewOrder((ctx.request as { body?: unknown }).body);
-    const key = ctx.get("idempotency-key");
-    if (key !== "" && !IDEMPOTENCY_KEY.test(key)) {
-      throw new HttpProblem(OrderProblems.invalidIdempotencyKey, "Idempotency-Key must be 1-255 printable ASCII characters");
+    // A header sent empty is a key that breaks the rules, not a missing one.
+    const given = ctx.headers["idempotency-key"];
+    const key = typeof given === "string" ? given : "";
+    if (given !== undefined && !IDEMPOTENCY_KEY.test(key)) {
+      throw new HttpProblem(OrderProblems.invalidIdempotencyKey, "Idempotency-Key must be 1-255 visible ASCII characters (no spaces)");
     }
     const at = now().toISOString();
     let id: string = crypto.randomUUID();

@@ -7,9 +7,10 @@
  */
 import { deadLetterDiscardSchema } from "../../kit/events/dead-letters.ts";
 import type { JsonSchema } from "../../kit/validation.ts";
-import { itemInputSchema, restockSchema, stockItemSchema } from "./inventory.ts";
+import { MAX_PAGE, MAX_PAGE_SIZE } from "../../kit/http/paging.ts";
+import { itemInputSchema, restockSchema, SKU_PATTERN, stockItemSchema } from "./inventory.ts";
 import { notificationSchema } from "./notifications.ts";
-import { newOrderSchema, ORDER_STATUSES, orderSchema, statusUpdateSchema } from "./orders.ts";
+import { IDEMPOTENCY_KEY_PATTERN, newOrderSchema, ORDER_STATUSES, orderSchema, statusUpdateSchema } from "./orders.ts";
 import { paymentSchema } from "./payments.ts";
 import { positionSchema, scanSchema, shipmentSchema, trackingSchema } from "./shipments.ts";
 
@@ -110,12 +111,22 @@ export const BODY_ANSWERS: Record<string, Answer> = {
   "422": { description: "A field breaks the rules; errors names each" },
 };
 
+/**
+ * What an id in a path may be: characters that pass through every hop
+ * unchanged (Dapr's service invocation decodes a path once, and refuses a
+ * `#` or `?` in it or a stray `%`). The gateway answers 422 for any other.
+ */
+export const IDENTIFIER_PATTERN = "^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$";
+
+/** The answer the gateway gives a path parameter that breaks its schema (every operation with one). */
+export const PATH_PARAMETER_ANSWER: Answer = { description: "A path parameter breaks the rules; errors names it" };
+
 const ref = (name: string): JsonSchema => ({ $ref: `#/components/schemas/${name}` });
-const path = (name: string, description: string): Parameter => ({ name, in: "path", required: true, description, schema: { type: "string" } });
+const path = (name: string, description: string, schema: JsonSchema = { type: "string", pattern: IDENTIFIER_PATTERN }): Parameter => ({ name, in: "path", required: true, description, schema });
 const query = (name: string, description: string, schema: JsonSchema, required = false): Parameter => ({ name, in: "query", required, description, schema });
 const paging = [
-  query("page", "Page number, from 1", { type: "integer", minimum: 1, default: 1 }),
-  query("page_size", "Items per page", { type: "integer", minimum: 1, maximum: 100, default: 10 }),
+  query("page", "Page number, from 1", { type: "integer", minimum: 1, maximum: MAX_PAGE, default: 1 }),
+  query("page_size", "Items per page", { type: "integer", minimum: 1, maximum: MAX_PAGE_SIZE, default: 10 }),
 ];
 const paged = (item: string): JsonSchema => ({
   type: "object",
@@ -126,7 +137,7 @@ const listOf = (item: string): JsonSchema => ({ type: "array", items: ref(item) 
 const badQuery: Answer = { description: "A query parameter breaks the rules; errors names each" };
 const byOrder = query("order_id", "The order's id", { type: "string", minLength: 1 }, true);
 const orderId = path("id", "The order's id");
-const sku = path("sku", "The item's SKU");
+const sku = path("sku", "The item's SKU", { type: "string", pattern: SKU_PATTERN });
 const shipmentId = path("id", "The shipment's id");
 
 const OPERATORS: Access = { roles: ["operator"] };
@@ -140,7 +151,7 @@ export const OPERATIONS: Operation[] = [
     path: "/api/v1/orders",
     access: { roles: ["customer", "operator"], own: "order" },
     summary: "Place an order",
-    parameters: [{ name: "Idempotency-Key", in: "header", required: false, description: "Repeats of one request return one order", schema: { type: "string", maxLength: 255 } }],
+    parameters: [{ name: "Idempotency-Key", in: "header", required: false, description: "Repeats of one request return one order", schema: { type: "string", pattern: IDEMPOTENCY_KEY_PATTERN } }],
     body: "NewOrder",
     example: {
       customer_name: "Ada Lovelace",
@@ -154,6 +165,7 @@ export const OPERATIONS: Operation[] = [
     answers: {
       "201": { description: "The order, pending", schema: ref("Order"), headers: { Location: { schema: { type: "string" } } } },
       "200": { description: "The order placed earlier with the same Idempotency-Key and body", schema: ref("Order") },
+      "400": { description: "Malformed JSON, or an Idempotency-Key that breaks the rules" },
       "409": { description: "The Idempotency-Key was used with another body" },
     },
   },
@@ -228,7 +240,7 @@ export const OPERATIONS: Operation[] = [
     access: OPERATORS,
     summary: "An item and its stock",
     parameters: [sku],
-    answers: { "200": { description: "The item", schema: ref("StockItem") }, "404": { description: "No such item" } },
+    answers: { "200": { description: "The item", schema: ref("StockItem") }, "404": { description: "No such item" }, "422": { description: "The SKU breaks the rules" } },
   },
   {
     service: "inventory",
@@ -397,7 +409,8 @@ export const DEAD_LETTER_OPERATIONS: Operation[] = [
 
 /** Every status an operation may answer: its own, the body ones when it takes a body, the caller ones when it is not public, and the common ones. */
 export function answersOf(operation: Operation): Record<string, Answer> {
-  return { ...operation.answers, ...(operation.body ? BODY_ANSWERS : {}), ...(operation.access === "public" ? {} : SECURED_ANSWERS), ...COMMON_ANSWERS };
+  const pathParameters: Record<string, Answer> = operation.parameters?.some((p) => p.in === "path") ? { "422": PATH_PARAMETER_ANSWER } : {};
+  return { ...pathParameters, ...operation.answers, ...(operation.body ? BODY_ANSWERS : {}), ...(operation.access === "public" ? {} : SECURED_ANSWERS), ...COMMON_ANSWERS };
 }
 
 /** Everything the gateway answers under /api/v1: the services' operations and the operators' dead-letter ones. */

@@ -4,6 +4,9 @@
  */
 import type { JsonSchema } from "../../kit/validation.ts";
 
+/** An Idempotency-Key: 1-255 printable ASCII characters, no spaces. */
+export const IDEMPOTENCY_KEY_PATTERN = "^[!-~]{1,255}$";
+
 export const ORDER_STATUSES = ["pending", "processing", "confirmed", "shipped", "delivered", "cancelled", "failed"] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 

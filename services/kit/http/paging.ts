@@ -12,6 +12,8 @@ export interface Paging {
 }
 
 export const MAX_PAGE_SIZE = 100;
+/** The last page number a list takes. */
+export const MAX_PAGE = 1_000_000;
 
 /** One paged answer: `{items, page, page_size, total}`. */
 export interface PagedList<T> {
@@ -36,7 +38,7 @@ function integer(value: unknown, name: string, min: number, max: number, fallbac
  */
 export function readPaging(query: Record<string, unknown>, more?: (errors: FieldError[]) => void): Paging {
   const errors: FieldError[] = [];
-  const page = integer(query.page, "page", 1, 1_000_000, 1, errors);
+  const page = integer(query.page, "page", 1, MAX_PAGE, 1, errors);
   const pageSize = integer(query.page_size, "page_size", 1, MAX_PAGE_SIZE, 10, errors);
   more?.(errors);
   if (errors.length > 0) throw validationProblem(errors);

@@ -51,7 +51,8 @@ describe("e2e: who may call what, through the gateway", function () {
     const trace = await api().trace("/api/v1/orders");
     expect(trace.status).to.equal(405);
     expect(trace.headers.allow).to.equal("POST, GET, HEAD");
-    expect((await api().get("/api/v1/orders/%1C%1B")).status).to.equal(404);
+    expect((await api().get("/api/v1/orders/%1C%1B")).status).to.equal(422);
+    expect((await api().get("/api/v1/orders/a%23b")).status, "a # Dapr cannot carry").to.equal(422);
   });
 
   it("answers client mistakes itself or with the service's 4xx, and a burst of them never opens a circuit breaker", async () => {

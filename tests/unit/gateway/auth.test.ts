@@ -201,12 +201,19 @@ describe("gateway: who may call what", () => {
       expect(invoker.calls).to.have.length(0);
     });
 
-    it("answers paths the API does not have, or with control characters or broken escapes, with 404", async () => {
+    it("answers paths the API does not have with 404, and ids with control characters or broken escapes with 422", async () => {
       const { app, invoker } = setup();
-      for (const url of ["/api/v1/widgets", "/api/v1/orders/a/b/c", "/api/v1/orders/%1C%1B", "/api/v1/orders/%E0%A4%A", "/api/v1/orders/", "/api/v1"]) {
+      for (const url of ["/api/v1/widgets", "/api/v1/orders/a/b/c", "/api/v1/orders/", "/api/v1"]) {
         const res = await call(app, { method: "GET", url, headers: { "x-api-key": devApiKey("operator").key } });
         expect(res.statusCode, url).to.equal(404);
       }
+      for (const url of ["/api/v1/orders/%1C%1B", "/api/v1/orders/%E0%A4%A", "/api/v1/shipments/a%00b"]) {
+        const res = await call(app, { method: "GET", url, headers: { "x-api-key": devApiKey("operator").key } });
+        expect(res.statusCode, url).to.equal(422);
+        expect(res.json().errors[0].field, url).to.equal("id");
+      }
+      // Also before the ownership check, which would ask the order service about that id.
+      expect((await call(app, { method: "GET", url: "/api/v1/orders/a%23b", headers: { "x-api-key": ADA.key } })).statusCode).to.equal(422);
       expect(invoker.calls).to.have.length(0);
     });
 

@@ -95,6 +95,24 @@ describe("gateway", () => {
     expect(invoker.calls).to.have.length(0);
   });
 
+  it("answers 422 naming the parameter, without calling a service, for a path parameter that breaks its schema", async () => {
+    const { app, invoker } = setup(() => jsonResponse(200, {}));
+    // Characters Dapr's invocation cannot carry in a path (it decodes it once), and others no id has.
+    for (const [method, url, field] of [
+      ["GET", "/api/v1/orders/a%23b", "id"],
+      ["GET", "/api/v1/orders/a%3Fb/items", "id"],
+      ["GET", "/api/v1/shipments/50%25", "id"],
+      ["GET", "/api/v1/inventory/%C3%84", "sku"],
+      ["GET", "/api/v1/track/%20TRK", "tracking_number"],
+      ["DELETE", "/api/v1/dead-letters/order/orders%23/abc", "topic"],
+    ] as const) {
+      const res = await call(app, { method, url });
+      expect(res.statusCode, url).to.equal(422);
+      expect(res.json().errors.map((e: { field: string }) => e.field), url).to.deep.equal([field]);
+    }
+    expect(invoker.calls).to.deep.equal([]);
+  });
+
   it("answers 404 for a resource no service owns", async () => {
     const { app, invoker } = setup(() => jsonResponse(200, {}));
     expect((await call(app, { method: "GET", url: "/api/v1/widgets" })).statusCode).to.equal(404);
