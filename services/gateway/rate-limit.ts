@@ -8,8 +8,10 @@
  * that every gateway replica counts the same requests: a window's count is
  * one key, raised with the ETag it was read with (first write wins on every
  * store), and a raise that lost a race is tried again with the new count.
- * Within one replica, takes on the same key wait for each other instead of
- * racing. A store that cannot be reached lets requests through (the
+ * Within one replica, takes on the same key never race: the takes that
+ * arrive while a raise is under way wait for it and are then counted
+ * together, by one raise of their number (a group commit), so that one busy
+ * client costs the store a read and a write per round trip, not per request. A store that cannot be reached lets requests through (the
  * gateway's own answer to them will say what is wrong) and is logged: the
  * limit protects the services, it must not be what takes them offline.
  */
@@ -41,11 +43,18 @@ export interface Allowance {
 /** How many times a raise that lost a race is tried again before the request is let through. */
 const RACE_ATTEMPTS = 20;
 
+/** A take waiting for the next raise of its key. */
+interface Waiting {
+  resetSeconds: number;
+  resolve(allowance: Allowance): void;
+  reject(err: unknown): void;
+}
+
 export class RateLimiter {
   readonly #options: RateLimitOptions;
   readonly #now: () => number;
-  /** The take under way per key in this replica, so that they queue rather than race. */
-  readonly #queues = new Map<string, Promise<unknown>>();
+  /** Per key with a raise under way in this replica: the takes that wait for the next one. */
+  readonly #waiting = new Map<string, Waiting[]>();
 
   constructor(options: RateLimitOptions) {
     this.#options = options;
@@ -63,26 +72,53 @@ export class RateLimiter {
     const window = Math.floor(now / windowMs);
     const key = `ratelimit:${client}:${window}`;
     const resetSeconds = Math.max(1, Math.ceil(((window + 1) * windowMs - now) / 1000));
-    const previous = this.#queues.get(key) ?? Promise.resolve();
-    const taken = previous.catch(() => undefined).then(() => this.#raise(key, resetSeconds));
-    this.#queues.set(key, taken);
-    void taken.finally(() => {
-      if (this.#queues.get(key) === taken) this.#queues.delete(key);
-    }).catch(() => undefined);
-    return taken;
+    return new Promise<Allowance>((resolve, reject) => {
+      const waiting = this.#waiting.get(key);
+      if (waiting) {
+        waiting.push({ resetSeconds, resolve, reject });
+        return;
+      }
+      this.#waiting.set(key, [{ resetSeconds, resolve, reject }]);
+      void this.#drain(key);
+    });
   }
 
-  async #raise(key: string, resetSeconds: number): Promise<Allowance> {
+  /** Raises `key` for every take waiting on it, one group at a time, until none waits. */
+  async #drain(key: string): Promise<void> {
+    const { limit } = this.#options;
+    for (;;) {
+      const waiting = this.#waiting.get(key)!;
+      if (waiting.length === 0) {
+        this.#waiting.delete(key);
+        return;
+      }
+      const group = waiting.splice(0);
+      try {
+        const { count, admitted } = await this.#raise(key, group.length);
+        group.forEach((take, i) =>
+          take.resolve(i < admitted
+            ? { allowed: true, limit, remaining: limit - count - i - 1, resetSeconds: take.resetSeconds }
+            : { allowed: false, limit, remaining: 0, resetSeconds: take.resetSeconds }),
+        );
+      } catch (err) {
+        for (const take of group) take.reject(err);
+      }
+    }
+  }
+
+  /** Adds up to `wanted` to the window's count, as far as the limit lets; the count before, and how many it added. */
+  async #raise(key: string, wanted: number): Promise<{ count: number; admitted: number }> {
     const { limit, windowMs, store } = this.#options;
     // Kept a window longer than it counts, then gone by itself.
     const metadata = { ttlInSeconds: String(Math.ceil((2 * windowMs) / 1000)) };
     for (let attempt = 1; attempt <= RACE_ATTEMPTS; attempt++) {
       const current = await store.get<number>(key);
       const count = current?.value ?? 0;
-      if (count >= limit) return { allowed: false, limit, remaining: 0, resetSeconds };
+      const admitted = Math.max(0, Math.min(wanted, limit - count));
+      if (admitted === 0) return { count, admitted };
       try {
-        await store.save(key, count + 1, current ? { etag: current.etag, metadata } : { onlyIfAbsent: true, metadata });
-        return { allowed: true, limit, remaining: limit - count - 1, resetSeconds };
+        await store.save(key, count + admitted, current ? { etag: current.etag, metadata } : { onlyIfAbsent: true, metadata });
+        return { count, admitted };
       } catch (err) {
         if (!(err instanceof EtagMismatchError)) throw err;
         // Lost to another replica's raise: wait a little, at random, so

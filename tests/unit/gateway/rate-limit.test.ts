@@ -56,6 +56,22 @@ describe("gateway: rate limit", () => {
     expect(one.invoker.calls.length + two.invoker.calls.length).to.equal(10);
   });
 
+  it("counts a burst of one client's requests in one replica together: exactly the limit let in, in a few store writes", async () => {
+    let saves = 0;
+    const store = new (class extends FakeStateStore {
+      override async save(...args: Parameters<FakeStateStore["save"]>) {
+        saves += 1;
+        return super.save(...args);
+      }
+    })();
+    const limiter = new RateLimiter({ limit: 30, windowMs: 60_000, store, now: () => START });
+    const allowances = await Promise.all(Array.from({ length: 50 }, () => limiter.take("key:busy")));
+    expect(allowances.filter((a) => a.allowed)).to.have.length(30);
+    expect(allowances.filter((a) => a.allowed).map((a) => a.remaining).sort((a, b) => a - b)).to.deep.equal(Array.from({ length: 30 }, (_, i) => i));
+    expect(saves, "store writes for 50 concurrent requests").to.be.at.most(2);
+    expect((await store.get<number>(`ratelimit:key:busy:${Math.floor(START / 60_000)}`))?.value).to.equal(30);
+  });
+
   it("starts each window afresh", async () => {
     let now = START;
     const limiter = new RateLimiter({ limit: 2, windowMs: 60_000, store: new FakeStateStore(), now: () => now });
