@@ -146,7 +146,7 @@ try {
             `${((100 * r.cpu.busy) / Math.max(1, r.cpu.total)).toFixed(0)} %`,
           ]),
           [
-            `Rate limit on: RATE_LIMIT_PER_WINDOW=${RATE_LIMIT_ON}, never reached, so each request reads and raises its client's counter in gatewaystore (Redis here) through the sidecar, and is let through. With one client at ${config.readRate} req/s every request raises the same key, with its ETag: raises that lose the race wait and try again.`,
+            `Rate limit on: RATE_LIMIT_PER_WINDOW=${RATE_LIMIT_ON}, never reached, so each request reads and raises its client's counter in gatewaystore (Redis here) through the sidecar, and is let through. With one client at ${config.readRate} req/s every request counts on the same key: the requests that arrive while it is being raised are counted together by the next raise.`,
             "System CPU: every process of the system but the second gateway (apps, sidecars, Redis, control plane); machine CPU busy: all cores, the load generator included.",
             "Every gateway path also authenticates (the gateway has no way to turn that off); its cost is the next table.",
             "Latency from each request's scheduled send time (open loop); each path measured in two halves, the second pass in reverse order.",
