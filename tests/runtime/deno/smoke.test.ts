@@ -20,7 +20,8 @@ import { buildApp as buildTracking } from "../../../services/tracking/app.ts";
 import type { OutputBinding } from "../../../services/kit/ports/ports.ts";
 import { serve } from "../../../services/kit/server.ts";
 import { orderSnapshot } from "../../support/events.ts";
-import { appBasics, devSecrets, FakeInvoker, FakePublisher, FakeSidecar, FakeStateStore, jsonResponse } from "../../support/fakes.ts";
+import { gatewayDeps } from "../../support/gateway.ts";
+import { appBasics, FakeInvoker, FakePublisher, FakeSidecar, FakeStateStore, jsonResponse } from "../../support/fakes.ts";
 import { newOrder } from "../../support/fixtures.ts";
 
 const NOW = () => new Date("2026-03-01T10:00:00Z");
@@ -36,17 +37,12 @@ class FakeBinding implements OutputBinding {
 
 /** Every service's app, built from fake ports as the unit tests build them. */
 function allApps(): Record<string, Koa> {
-  const upstreams = { order: "order", inventory: "inventory", payment: "payment", tracking: "tracking", notification: "notification" };
   return {
     gateway: buildGateway({
       ...appBasics("gateway"),
+      ...gatewayDeps(),
       invoker: new FakeInvoker(() => jsonResponse(200, [])),
       sidecar: new FakeSidecar(),
-      upstreams,
-      upstreamTimeoutMs: 1000,
-      secrets: devSecrets(),
-      auth: loadGatewayConfig({}).auth,
-      store: new FakeStateStore(),
       rateLimit: loadGatewayConfig({}).rateLimit,
     }),
     order: buildOrder({ ...appBasics("order"), pubsubName: "pubsub", store: new FakeStateStore(), publisher: new FakePublisher(), shipments: { cancel: async () => "cancelled" as const }, stuckAfterSeconds: 60, now: NOW }),
