@@ -118,7 +118,8 @@ function componentFile(from, text) {
 
 /**
  * components/config.yaml as the cluster's Configuration: its accessControl
- * (who may invoke whom) in the cluster's namespace; without the SQLite name
+ * (who may invoke whom) in the cluster's namespace, its secret scopes with
+ * the secrets' Kubernetes names; without the SQLite name
  * resolution (Kubernetes resolves app ids itself) and without the mtls
  * section (the control plane's own Configuration, daprsystem, holds it there).
  */
@@ -132,6 +133,12 @@ function configuration(text) {
   spec.delete("mtls");
   const policies = doc.getIn(["spec", "accessControl", "policies"]);
   for (const policy of isSeq(policies) ? policies.items : []) policy.set("namespace", NAMESPACE);
+  // The secrets an app may ask for, by their Kubernetes names.
+  const scopes = doc.getIn(["spec", "secrets", "scopes"]);
+  for (const scope of isSeq(scopes) ? scopes.items : []) {
+    const allowed = scope.get("allowedSecrets");
+    for (const item of isSeq(allowed) ? allowed.items : []) item.value = secretName(String(item.value));
+  }
   return render(doc);
 }
 

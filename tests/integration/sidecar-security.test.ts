@@ -104,6 +104,41 @@ describe("locked-down sidecars", function () {
     });
   });
 
+  describe("scopes: each store and secret reachable by its owner only", () => {
+    const sidecar = async (appId: string, path: string, init: RequestInit = {}) => {
+      const response = await fetch(`http://127.0.0.1:${system().daprPort(appId)}/v1.0/${path}`, {
+        ...init,
+        headers: { "dapr-api-token": system().daprApiToken, "content-type": "application/json" },
+        signal: AbortSignal.timeout(10_000),
+      });
+      return { status: response.status, body: await response.text() };
+    };
+
+    it("lets payment read its provider key, and no secret the configuration does not list", async () => {
+      expect((await sidecar("payment", "secrets/secretstore/PAYMENT_PROVIDER_API_KEY")).status).to.equal(200);
+      const other = await sidecar("payment", "secrets/secretstore/SOMETHING_ELSE");
+      expect(other.status, other.body).to.equal(403);
+      expect(other.body).to.match(/ERR_PERMISSION_DENIED/);
+    });
+
+    it("gives no secret store to an app that reads no secret", async () => {
+      for (const appId of ["order", "inventory", "tracking"]) {
+        const answer = await sidecar(appId, "secrets/secretstore/PAYMENT_PROVIDER_API_KEY");
+        expect(answer.status, `${appId}: ${answer.body}`).to.not.equal(200);
+        expect(answer.body, appId).to.match(/ERR_SECRET_STORE/);
+      }
+    });
+
+    it("gives each app its own state store only, and the gateway no pub/sub", async () => {
+      const read = await sidecar("order", "state/paymentstore/anything");
+      expect(read.status, read.body).to.not.equal(200);
+      expect(read.body).to.match(/ERR_STATE_STORE_NOT_FOUND|not found|not configured/i);
+      const publish = await sidecar("gateway", "publish/pubsub/orders", { method: "POST", body: "{}" });
+      expect(publish.status, publish.body).to.not.be.within(200, 299);
+      expect(publish.body).to.match(/ERR_PUBSUB_NOT_FOUND|not found|not configured/i);
+    });
+  });
+
   it("listens on loopback only, every process of the run", () => {
     const running = system();
     const sockets = listeningSockets(running.pids());

@@ -3,6 +3,7 @@
  * plugin, loaded with --require): started before the first test, stopped
  * after the last.
  */
+import process from "node:process";
 import { startSystem } from "./system.ts";
 import type { RunningSystem } from "./system.ts";
 
@@ -14,16 +15,22 @@ export function system(): RunningSystem {
   return running;
 }
 
+/**
+ * The run's port offset: 100 (apps 8100-8105, Redis 6479, ...), or
+ * TEST_PORT_OFFSET to run beside another test run (CI's, say).
+ */
+const OFFSET = Number(process.env.TEST_PORT_OFFSET ?? 100);
+
 export const mochaHooks = {
   async beforeAll(this: Mocha.Context) {
     this.timeout(200_000);
     const started = Date.now();
     running = await startSystem({
-      portOffset: 100,
+      portOffset: OFFSET,
       // Redis on 6479, RabbitMQ on 5772, Kafka on 9192, ...
-      serverPortOffset: 100,
-      placementPort: 50105,
-      smtpPort: 2625,
+      serverPortOffset: OFFSET,
+      placementPort: 50005 + OFFSET,
+      smtpPort: 2525 + OFFSET,
       // Short enough for the expiry test to wait on, long enough that a busy
       // machine still pays every other order in time.
       env: { RESERVATION_TTL_SECONDS: "10" },
