@@ -26,6 +26,11 @@ eslint --max-warnings 0 .
 step "unit tests"
 mocha --timeout 10000 'dist/tests/unit/**/*.test.js'
 
+# kustomize build of every overlay × choice, validated against the Kubernetes
+# and Dapr schemas (kubeconform, offline): seconds once its tools are built.
+step "Kubernetes manifests (kustomize, kubeconform)"
+bash deploy/scripts/test-k8s-manifests.sh
+
 # The apps built from the .ts sources, served by the kit's server on Deno and
 # called over loopback sockets: Deno breakage shows here in seconds.
 step "runtime smoke tests (Deno)"
