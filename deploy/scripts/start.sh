@@ -15,8 +15,18 @@ run_file="$(node "$ROOT_DIR/deploy/scripts/run-template.mjs" --out "$ROOT_DIR/.d
   --sentry-port "$SENTRY_PORT" --trust-anchors "$SENTRY_DATA_DIR/ca.crt")"
 
 started=()
+cli=""
 stop_started() {
   trap - EXIT INT TERM
+  # The CLI runs in a process group of its own with every sidecar and app it
+  # starts (so Ctrl-C does not reach them): the services stop gracefully on
+  # SIGTERM, which the CLI alone would not pass on (it SIGKILLs each app's
+  # runner, leaving the app itself running).
+  if [ -n "$cli" ]; then
+    kill -TERM -- "-$cli" 2>/dev/null || true
+    for _ in $(seq 1 150); do kill -0 -- "-$cli" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL -- "-$cli" 2>/dev/null || true
+  fi
   for pid in "${started[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
 }
@@ -55,5 +65,5 @@ export APP_API_TOKEN="${APP_API_TOKEN:-$(node -e 'console.log(crypto.randomUUID(
 say "sidecar API token in .dapr/tokens (source it to call a sidecar: curl -H \"dapr-api-token: \$DAPR_API_TOKEN\" ...)"
 cd "$ROOT_DIR"
 dapr run -f "$run_file" &
-started+=("$!")
-wait "$!"
+cli=$!
+wait "$cli"
