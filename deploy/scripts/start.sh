@@ -34,12 +34,21 @@ trap stop_started EXIT
 trap 'exit 130' INT TERM
 
 # Starts server $1 in the background unless it already answers; waits for it.
+# A server that exits at start is tried twice more: Dapr's ports (placement's
+# 50005 and 58080, sentry's 50001, ...) lie in the range the kernel hands out
+# for outgoing connections, and one may be taken for a moment.
 ensure_running() {
-  local name="$1"
+  local name="$1" attempt
   if server_ready "$name"; then say "using the $name already running"; server_setup "$name"; return; fi
-  server_start "$name" "$ROOT_DIR/.dapr/$name.log"
-  started+=("$SERVER_PID")
-  server_wait "$name" "$SERVER_PID" ".dapr/$name.log"
+  for attempt in 1 2 3; do
+    server_start "$name" "$ROOT_DIR/.dapr/$name.log"
+    started+=("$SERVER_PID")
+    # In a subshell: server_wait dies when the server does.
+    if (server_wait "$name" "$SERVER_PID" ".dapr/$name.log"); then break; fi
+    [ "$attempt" -lt 3 ] || die "$name did not start three times (see .dapr/$name.log)"
+    say "trying $name again"
+    sleep 2
+  done
   say "started $name (pid $SERVER_PID)"
   server_setup "$name"
 }
