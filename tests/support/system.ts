@@ -519,12 +519,17 @@ export function listeningSockets(pids: number[]): Array<{ address: string; port:
   return found;
 }
 
-/** /proc/net/tcp's hex address: IPv4 as 4 little-endian bytes, IPv6 as 4 little-endian 32-bit words. */
-function kernelAddress(hex: string): string {
+/**
+ * /proc/net/tcp's hex address: IPv4 as 4 little-endian bytes, IPv6 as 4
+ * little-endian 32-bit words. An IPv4-mapped IPv6 address (a Java server's
+ * 127.0.0.1, say) comes out as the IPv4 address; other IPv6 addresses in
+ * full lowercase groups (::1 is 0:0:0:0:0:0:0:1).
+ */
+export function kernelAddress(hex: string): string {
   const bytes = (word: string) => word.match(/../g)!.reverse();
   if (hex.length === 8) return bytes(hex).map((b) => parseInt(b, 16)).join(".");
-  const words = hex.match(/.{8}/g)!.flatMap(bytes).join("");
-  if (/^0{20}ffff/.test(words)) return words.slice(24).match(/../g)!.map((b) => parseInt(b, 16)).join("."); // IPv4-mapped
+  const words = hex.match(/.{8}/g)!.flatMap(bytes).join("").toLowerCase();
+  if (/^0{20}ffff/.test(words)) return words.slice(24).match(/../g)!.map((b) => parseInt(b, 16)).join(".");
   return words.match(/.{4}/g)!.map((g) => g.replace(/^0+(?=.)/, "")).join(":");
 }
 
