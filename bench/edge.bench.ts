@@ -33,9 +33,9 @@ import { devApiKey, devToken } from "../tests/support/credentials.ts";
 import { devSecrets } from "../tests/support/fakes.ts";
 import { readConfig } from "./support/config.ts";
 import { closeConnections, request } from "./support/http.ts";
-import { measurePaths } from "./support/paths.ts";
+import { cpuCells, latencyCells, measurePaths } from "./support/paths.ts";
 import { Report } from "./support/report.ts";
-import { deltaMs, errorsCell, ms } from "./support/stats.ts";
+import { deltaMs } from "./support/stats.ts";
 import { ROOT, stockItem, takeBenchLock, withSystem } from "./support/system.ts";
 
 const config = readConfig();
@@ -132,18 +132,12 @@ try {
           `Gateway latency with authentication and rate limiting: GET /api/v1/inventory/{sku} at ${config.readRate} req/s, open loop, ${(config.readMs / 1000).toFixed(0)} s per path (${sut.label})`,
           ["path", "requests", "p50", "p90", "p99", "errors", "vs no gateway p50", "vs no gateway p99", "vs rate limit off p50 (same credentials)", "vs rate limit off p99", "system CPU per request", "machine CPU busy"],
           results.map((r, i) => [
-            r.path.name,
-            r.count,
-            ms(r.latency.p50),
-            ms(r.latency.p90),
-            ms(r.latency.p99),
-            errorsCell(r.errors),
+            ...latencyCells(r),
             i === 0 ? "baseline" : deltaMs(r.latency.p50 - base.p50),
             i === 0 ? "baseline" : deltaMs(r.latency.p99 - base.p99),
             offOf[i] ? deltaMs(r.latency.p50 - offOf[i]!.p50) : i > 0 ? "baseline" : "",
             offOf[i] ? deltaMs(r.latency.p99 - offOf[i]!.p99) : i > 0 ? "baseline" : "",
-            ms(r.cpu.system / r.count),
-            `${((100 * r.cpu.busy) / Math.max(1, r.cpu.total)).toFixed(0)} %`,
+            ...cpuCells(r),
           ]),
           [
             `Rate limit on: RATE_LIMIT_PER_WINDOW=${RATE_LIMIT_ON}, never reached, so each request reads and raises its client's counter in gatewaystore (Redis here) through the sidecar, and is let through. With one client at ${config.readRate} req/s every request counts on the same key: the requests that arrive while it is being raised are counted together by the next raise.`,

@@ -3,10 +3,10 @@
  * inventory) four ways, from the app itself to the public API, so each hop's
  * cost shows against the app answering directly (bench/support/paths.ts).
  */
-import { measurePaths } from "../support/paths.ts";
+import { cpuCells, latencyCells, measurePaths } from "../support/paths.ts";
 import type { RequestPath } from "../support/paths.ts";
 import type { Report } from "../support/report.ts";
-import { deltaMs, errorsCell, ms } from "../support/stats.ts";
+import { deltaMs, ms } from "../support/stats.ts";
 import type { SystemUnderTest } from "../support/system.ts";
 import type { BenchConfig } from "../support/config.ts";
 
@@ -37,17 +37,11 @@ export async function measureReads(sut: SystemUnderTest, config: BenchConfig, re
     `Read latency: GET /api/v1/inventory/{sku} at ${config.readRate} req/s, open loop, ${(config.readMs / 1000).toFixed(0)} s per path (${sut.label})`,
     ["path", "requests", "p50", "p90", "p99", "errors", "overhead vs direct p90", "overhead vs direct p99", "Dapr published (two sidecars)", "system CPU per request", "machine CPU busy", "sender lag p99"],
     results.map((r, i) => [
-      r.path.name,
-      r.count,
-      ms(r.latency.p50),
-      ms(r.latency.p90),
-      ms(r.latency.p99),
-      errorsCell(r.errors),
+      ...latencyCells(r),
       i === 0 ? "baseline" : deltaMs(r.latency.p90 - direct.p90),
       i === 0 ? "baseline" : deltaMs(r.latency.p99 - direct.p99),
       i === 2 ? `+${DAPR_PUBLISHED.p90.toFixed(2)} ms p90 / +${DAPR_PUBLISHED.p99.toFixed(2)} ms p99` : "",
-      ms(r.cpu.system / r.count),
-      `${((100 * r.cpu.busy) / Math.max(1, r.cpu.total)).toFixed(0)} %`,
+      ...cpuCells(r),
       ms(r.lag.p99),
     ]),
     [

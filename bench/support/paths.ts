@@ -8,7 +8,8 @@ import { request } from "./http.ts";
 import { openLoop } from "./load.ts";
 import type { Shot } from "./load.ts";
 import { cpuMsOf, machineCpu, otherLoad } from "./processes.ts";
-import { summarize } from "./stats.ts";
+import type { Cell } from "./report.ts";
+import { errorsCell, ms, summarize } from "./stats.ts";
 import type { Summary } from "./stats.ts";
 import type { SystemUnderTest } from "./system.ts";
 import type { BenchConfig } from "./config.ts";
@@ -64,4 +65,14 @@ export async function measurePaths(sut: SystemUnderTest, config: BenchConfig, pa
     for (const s of all) if (!s.ok) errors.set(s.kind, (errors.get(s.kind) ?? 0) + 1);
     return { path, count: all.length, latency: summarize(all.filter((s) => s.ok).map((s) => s.latencyMs)), lag: summarize(all.map((s) => s.sendLagMs)), errors, cpu: cpu.get(path.name)! };
   });
+}
+
+/** The cells every path table starts with: path, requests, p50, p90, p99, errors. */
+export function latencyCells(r: PathResult): Cell[] {
+  return [r.path.name, r.count, ms(r.latency.p50), ms(r.latency.p90), ms(r.latency.p99), errorsCell(r.errors)];
+}
+
+/** The CPU cells: the system's CPU per request, and the share of the machine's cores busy. */
+export function cpuCells(r: PathResult): Cell[] {
+  return [ms(r.cpu.system / r.count), `${((100 * r.cpu.busy) / Math.max(1, r.cpu.total)).toFixed(0)} %`];
 }

@@ -11,9 +11,10 @@
  * Within one replica, takes on the same key never race: the takes that
  * arrive while a raise is under way wait for it and are then counted
  * together, by one raise of their number (a group commit), so that one busy
- * client costs the store a read and a write per round trip, not per request. A store that cannot be reached lets requests through (the
- * gateway's own answer to them will say what is wrong) and is logged: the
- * limit protects the services, it must not be what takes them offline.
+ * client costs the store a read and a write per round trip, not per request.
+ * A store that cannot be reached lets requests through (the gateway's own
+ * answer to them will say what is wrong) and is logged: the limit protects
+ * the services, it must not be what takes them offline.
  */
 import { setTimeout as delay } from "node:timers/promises";
 import type { Context } from "koa";

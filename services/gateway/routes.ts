@@ -15,7 +15,7 @@ import { limitRate } from "./rate-limit.ts";
 import type { RateLimiter } from "./rate-limit.ts";
 import { parameterErrors } from "./routing.ts";
 import type { Matched, Routes } from "./routing.ts";
-import { HttpProblem, KitProblems, validationProblem } from "../kit/http/problems.ts";
+import { HttpProblem, KitProblems, methodNotAllowed, validationProblem } from "../kit/http/problems.ts";
 
 export interface GatewayRoutesDeps {
   invoker: ServiceInvoker;
@@ -59,7 +59,7 @@ export function gatewayRoutes(deps: GatewayRoutesDeps): Router {
 
   // Any other method on those two: 405, as the API's own paths answer.
   router.all(["/health", "/openapi.json"], (ctx) => {
-    throw new HttpProblem(KitProblems.methodNotAllowed, `${ctx.path} takes GET, HEAD`, { headers: { Allow: "GET, HEAD" } });
+    throw methodNotAllowed(ctx.path, ["GET", "HEAD"]);
   });
 
   router.all("/api/v1{/*rest}", async (ctx) => {

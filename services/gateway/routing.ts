@@ -9,8 +9,9 @@
  */
 import { GATEWAY_OPERATIONS } from "../contracts/api/operations.ts";
 import type { Operation } from "../contracts/api/operations.ts";
-import { HttpProblem, KitProblems } from "../kit/http/problems.ts";
+import { HttpProblem, KitProblems, methodNotAllowed } from "../kit/http/problems.ts";
 import type { FieldError } from "../kit/http/problems.ts";
+import { schemaCheck } from "../kit/validation.ts";
 
 interface Route {
   operation: Operation;
@@ -33,24 +34,18 @@ function decode(segment: string): string {
   }
 }
 
-/** The path parameters of a matched call that break their schema's pattern, as field errors. */
-export function parameterErrors(matched: Matched): FieldError[] {
-  const errors: FieldError[] = [];
-  for (const parameter of matched.operation.parameters ?? []) {
-    if (parameter.in !== "path" || typeof parameter.schema.pattern !== "string") continue;
-    const value = matched.params[parameter.name];
-    if (value !== undefined && !patternOf(parameter.schema.pattern).test(value)) {
-      errors.push({ field: parameter.name, message: `must match ${parameter.schema.pattern}` });
-    }
-  }
-  return errors;
-}
+/** Each operation's path parameters checked against their schemas in the contract, compiled once. */
+const parameterChecks = new WeakMap<Operation, (params: Record<string, string>) => FieldError[]>();
 
-const patterns = new Map<string, RegExp>();
-function patternOf(source: string): RegExp {
-  let pattern = patterns.get(source);
-  if (!pattern) patterns.set(source, (pattern = new RegExp(source, "u")));
-  return pattern;
+/** The path parameters of a matched call that break their schema, as field errors. */
+export function parameterErrors(matched: Matched): FieldError[] {
+  let check = parameterChecks.get(matched.operation);
+  if (!check) {
+    const inPath = (matched.operation.parameters ?? []).filter((p) => p.in === "path");
+    check = schemaCheck({ type: "object", properties: Object.fromEntries(inPath.map((p) => [p.name, p.schema])) });
+    parameterChecks.set(matched.operation, check);
+  }
+  return check(matched.params);
 }
 
 export class Routes {
@@ -74,7 +69,7 @@ export class Routes {
     }
     const allowed = this.methods(path);
     if (allowed.length === 0) throw new HttpProblem(KitProblems.notFound, `No resource at ${path}`);
-    throw new HttpProblem(KitProblems.methodNotAllowed, `${path} takes ${allowed.join(", ")}`, { headers: { Allow: allowed.join(", ") } });
+    throw methodNotAllowed(path, allowed);
   }
 
   /** The methods `path` takes (HEAD wherever GET is); none for a path the API does not have. */

@@ -6,7 +6,7 @@
 import type { Context, Next } from "koa";
 import type { HttpMetrics } from "../metrics.ts";
 import { runtimeName, runtimeVersion } from "../runtime.ts";
-import { HttpProblem, KitProblems } from "./problems.ts";
+import { methodNotAllowed } from "./problems.ts";
 
 /** The paths of the probes: never behind the token, never in the access log. */
 export const PROBES: ReadonlySet<string> = new Set(["/healthz", "/readyz", "/metrics"]);
@@ -22,7 +22,7 @@ export function probes(options: { appId: string; metrics: HttpMetrics; readiness
   const started = Date.now();
   return async function answerProbes(ctx: Context, next: Next): Promise<void> {
     if (ctx.method !== "GET" && ctx.method !== "HEAD") {
-      if (PROBES.has(ctx.path)) throw new HttpProblem(KitProblems.methodNotAllowed, `${ctx.path} takes GET, HEAD`, { headers: { Allow: "GET, HEAD" } });
+      if (PROBES.has(ctx.path)) throw methodNotAllowed(ctx.path, ["GET", "HEAD"]);
       return next();
     }
     if (ctx.path === "/healthz") {

@@ -94,3 +94,8 @@ export function validationProblem(errors: FieldError[]): HttpProblem {
   const fields = errors.map((e) => e.field).join(", ");
   return new HttpProblem(KitProblems.validation, `Invalid fields: ${fields}`, { errors });
 }
+
+/** 405 for `path`, naming in Allow the methods it takes. */
+export function methodNotAllowed(path: string, allowed: string[]): HttpProblem {
+  return new HttpProblem(KitProblems.methodNotAllowed, `${path} takes ${allowed.join(", ")}`, { headers: { Allow: allowed.join(", ") } });
+}
