@@ -111,12 +111,16 @@ prepare_build_tree() {
   )
 }
 
+build_ldflags() {
+  echo "-s -w -X github.com/dapr/dapr/pkg/buildinfo.version=$DAPR_VERSION -X github.com/dapr/dapr/pkg/buildinfo.gitcommit=$COMMIT -X github.com/dapr/dapr/pkg/buildinfo.gitversion=v$DAPR_VERSION"
+}
+
 build_from_modules() {
   local started=$SECONDS
   say "building Dapr $DAPR_VERSION from its Go modules in $BUILD_DIR (first time: several minutes)"
   prepare_build_tree
   cd "$BUILD_DIR"
-  local ldflags="-s -w -X github.com/dapr/dapr/pkg/buildinfo.version=$DAPR_VERSION -X github.com/dapr/dapr/pkg/buildinfo.gitcommit=$COMMIT -X github.com/dapr/dapr/pkg/buildinfo.gitversion=v$DAPR_VERSION"
+  local ldflags; ldflags="$(build_ldflags)"
   mkdir -p out
   for cmd in daprd placement scheduler sentry; do
     say "  go build $cmd"
@@ -137,6 +141,25 @@ if [ "${1:-}" = test ]; then
   cd "$BUILD_DIR"
   # -trimpath as in the build above, so that the compiled packages are shared.
   exec go test -mod=readonly -trimpath "$@" github.com/dapr/dapr/cmd/daprd/components
+fi
+
+# install-dapr.sh kubernetes: also Dapr's Kubernetes control plane (operator
+# and injector) into $BIN, for the images of deploy/docker/Dockerfile.dapr.
+if [ "${1:-}" = kubernetes ]; then
+  runtime_ready || build_from_modules
+  if [ ! -x "$BIN/operator" ] || [ ! -x "$BIN/injector" ] || [ "$(cat "$BIN/control-plane.source" 2>/dev/null)" != "$(source_stamp)" ]; then
+    started=$SECONDS
+    say "building Dapr's operator and injector $DAPR_VERSION in $BUILD_DIR"
+    [ -d "$BUILD_DIR/dapr" ] || prepare_build_tree
+    cd "$BUILD_DIR"
+    for cmd in operator injector; do
+      go build -mod=readonly -trimpath -ldflags "$(build_ldflags)" -o "out/$cmd" "github.com/dapr/dapr/cmd/$cmd"
+      install -m 0755 "out/$cmd" "$BIN/$cmd"
+    done
+    source_stamp >"$BIN/control-plane.source"
+    say "built operator and injector into $BIN in $((SECONDS - started))s"
+  fi
+  exit 0
 fi
 
 runtime_ready || build_from_modules
