@@ -32,6 +32,7 @@ DENO_RELEASE="$(node -p 'require("./package.json").devDependencies.deno')"
 BASE_PACKAGES="libc6 libgcc-s1 libstdc++6 netbase tzdata ca-certificates"
 parts="${IMAGES:-node deno dapr redis}"
 STAGE="$ROOT_DIR/.dapr/images"
+IMAGE_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
 # A root filesystem from Debian packages, unpacked (not installed: no
 # maintainer scripts run), with the users and files a container expects.
@@ -60,7 +61,7 @@ base_rootfs() {
 
 # Imports directory $1 as image $2 (the directory's files, owned by root).
 import_rootfs() {
-  tar -C "$1" --numeric-owner --owner=0 --group=0 -c . | docker import - "$2" >/dev/null
+  tar -C "$1" --numeric-owner --owner=0 --group=0 -c . | docker import -c "ENV PATH=$IMAGE_PATH" - "$2" >/dev/null
   say "made $2 ($(docker image inspect -f '{{.Size}}' "$2" | awk '{printf "%.0f MB", $1/1e6}'))"
 }
 
@@ -121,8 +122,10 @@ library_packages() {
   done | cut -d: -f1 | sort -u
 }
 
-# Redis from Debian's redis-tools (which holds redis-server and redis-cli) and
-# the packages of the libraries they need, on the base root filesystem.
+# Redis from Debian's redis-server and redis-tools (the programs) and
+# the packages of the libraries they need, on the base root filesystem. As
+# Docker Hub's image, it leaves protected mode off (clients in other pods
+# connect; a password is the deployment's to set).
 redis_image() {
   need_package redis-server redis-server
   local version; version="$(dpkg-query -W -f '${Version}' redis-tools | sed 's/^[0-9]*://; s/[^A-Za-z0-9._-]/_/g')"
@@ -131,7 +134,7 @@ redis_image() {
   if ! ls "$debs"/*.deb >/dev/null 2>&1; then
     mkdir -p "$debs"
     # shellcheck disable=SC2046 # a list of package names
-    (cd "$debs" && apt-get download -q redis-tools $(library_packages /usr/bin/redis-server | grep -vxE 'libc6|libgcc-s1|libstdc\+\+6') \
+    (cd "$debs" && apt-get download -q redis-server redis-tools $(library_packages /usr/bin/redis-server | grep -vxE 'libc6|libgcc-s1|libstdc\+\+6') \
       >/dev/null 2>"$CACHE_DIR/images/apt.err") || { rm -rf "$debs"; die "apt-get download failed: $(tail -1 "$CACHE_DIR/images/apt.err")"; }
   fi
   base_rootfs "$work"
@@ -141,8 +144,8 @@ redis_image() {
   printf 'redis:x:999:999:redis:/data:/usr/sbin/nologin\n' >>"$work/etc/passwd"
   printf 'redis:x:999:\n' >>"$work/etc/group"
   mkdir -p "$work/data" && chown 999:999 "$work/data"
-  tar -C "$work" --numeric-owner -c . | docker import -c 'USER 999:999' -c 'WORKDIR /data' \
-    -c 'ENTRYPOINT ["redis-server"]' -c 'EXPOSE 6379' - "logistics/redis:$version" >/dev/null
+  tar -C "$work" --numeric-owner -c . | docker import -c "ENV PATH=$IMAGE_PATH" -c 'USER 999:999' -c 'WORKDIR /data' \
+    -c 'ENTRYPOINT ["redis-server", "--protected-mode", "no"]' -c 'EXPOSE 6379' - "logistics/redis:$version" >/dev/null
   rm -rf "$work"
   REDIS_IMAGE="logistics/redis:$version"
   docker tag "$REDIS_IMAGE" "logistics/redis:${version%%.*}" # by major version, as Docker Hub's

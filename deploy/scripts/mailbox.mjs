@@ -32,14 +32,19 @@ export function parseHeaders(raw) {
 }
 
 /**
- * Starts the mailbox on 127.0.0.1:`port`. Each accepted message is passed to
- * `onMessage({from, to, headers, raw})`. Resolves to `{port, close()}`.
+ * Starts the mailbox on `host`:`port` (127.0.0.1 unless told: the tests on
+ * Kubernetes give the node's address, which the pods reach, and a
+ * certificate for STARTTLS). Each accepted
+ * message is passed to `onMessage({from, to, headers, raw})`. Resolves to
+ * `{port, close()}`.
  */
-export function startMailbox({ port = 1025, user, password, onMessage }) {
+export function startMailbox({ host = "127.0.0.1", port = 1025, user, password, onMessage, tls }) {
   const server = new SMTPServer({
-    // Loopback only, so no TLS; the binding still has to log in.
+    // On loopback, no TLS (Go's SMTP client sends a password in the clear to
+    // localhost only); elsewhere, `tls: {key, cert}` (PEM) turns STARTTLS on.
+    // The binding has to log in either way.
     secure: false,
-    disabledCommands: ["STARTTLS"],
+    ...(tls ? { key: tls.key, cert: tls.cert } : { disabledCommands: ["STARTTLS"] }),
     allowInsecureAuth: true,
     authMethods: ["PLAIN", "LOGIN"],
     logger: false,
@@ -68,7 +73,7 @@ export function startMailbox({ port = 1025, user, password, onMessage }) {
   });
   return new Promise((resolvePromise, reject) => {
     server.once("error", reject);
-    server.listen(port, "127.0.0.1", () => {
+    server.listen(port, host, () => {
       resolvePromise({ port: server.server.address().port, close: () => new Promise((done) => server.close(done)) });
     });
   });

@@ -40,13 +40,9 @@ netns_delete() {
 
 # netns_cmd NAME: sets NETNS_CMD to the command prefix that runs a program in
 # the namespace as the same process (so that `"${NETNS_CMD[@]}" prog &` gives
-# prog's pid in $!). `ip netns exec` mounts a sysfs of the namespace's own (so
-# /sys/class/net shows its interfaces), which hides the cgroup hierarchies
-# under /sys/fs/cgroup; the prefix mounts them again there, as this shell
-# sees them, for the container engines.
+# prog's pid in $!). Only the network namespace changes (nsenter), not the
+# mount namespace as with `ip netns exec`: the engines and the kubelet must
+# see each other's mounts (a pod's secret volumes) and the cgroup hierarchies.
 netns_cmd() {
-  local mounts
-  mounts="$(awk '$2 ~ "^/sys/fs/cgroup" { printf "mkdir -p %s && mount -t %s -o %s %s %s\n", $2, $3, $4, $1, $2 }' /proc/self/mounts)"
-  NETNS_CMD=(ip netns exec "$1" sh -c "$mounts"'
-exec "$@"' sh)
+  NETNS_CMD=(nsenter "--net=/run/netns/$1" --)
 }

@@ -88,4 +88,7 @@ node -e '
   if (rows.size !== Number(process.argv[2])) { console.error(`kubeconform reported on ${rows.size} of ${process.argv[2]} files`); process.exit(1); }
 ' "$work/report.json" "${#built[@]}" || failed=1
 [ "$failed" = 0 ] || die "some manifests did not build or validate (above)"
+# K8S_MANIFESTS_OUT=<dir>: keep the builds there (npm run test:k8s gives them
+# to the API server for a dry run).
+if [ -n "${K8S_MANIFESTS_OUT:-}" ]; then mkdir -p "$K8S_MANIFESTS_OUT" && cp "${built[@]}" "$K8S_MANIFESTS_OUT/"; fi
 say "every overlay × choice built with kustomize $KUSTOMIZE_VERSION and valid for Kubernetes $SCHEMA_VERSION and Dapr $DAPR_VERSION (kubeconform $KUBECONFORM_VERSION, strict)"

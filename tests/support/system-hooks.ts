@@ -1,9 +1,11 @@
 /**
  * One running system for every integration test file (a mocha root hook
  * plugin, loaded with --require): started before the first test, stopped
- * after the last.
+ * after the last. With K8S_NAMESPACE set (npm run test:k8s), the system is
+ * the platform deployed on a cluster, attached to rather than started.
  */
 import process from "node:process";
+import { attachKubernetes } from "./kubernetes.ts";
 import { startSystem } from "./system.ts";
 import type { RunningSystem } from "./system.ts";
 
@@ -25,6 +27,11 @@ export const mochaHooks = {
   async beforeAll(this: Mocha.Context) {
     this.timeout(200_000);
     const started = Date.now();
+    if (process.env.K8S_NAMESPACE) {
+      running = await attachKubernetes();
+      console.log(`  attached to namespace ${process.env.K8S_NAMESPACE} in ${((Date.now() - started) / 1000).toFixed(1)} s (gateway ${running.gatewayUrl})`);
+      return;
+    }
     running = await startSystem({
       portOffset: OFFSET,
       // Redis on 6479, RabbitMQ on 5772, Kafka on 9192, ...

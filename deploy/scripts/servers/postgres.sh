@@ -3,6 +3,9 @@
 # Sourced by lib.sh, whose server_install, server_ready and server_run call
 # postgres_install, postgres_ready and postgres_run.
 # For development only: trust authentication, no fsync.
+# SERVER_LISTEN_ADDRESS: an address to listen on besides loopback (the test
+# cluster's node, whose pods connect as they would to a managed database);
+# clients from there log in as postgres with POSTGRES_PASSWORD.
 
 POSTGRES_PORT="${POSTGRES_PORT:-5432}"
 
@@ -50,9 +53,19 @@ postgres_run() {
     as=(setpriv --reuid=postgres --regid=postgres --init-groups env HOME="$dir")
   fi
   if [ ! -e "$dir/PG_VERSION" ]; then
-    "${as[@]}" "$bin/initdb" -D "$dir" -U postgres --auth=trust -E UTF8 --no-locale --no-sync >/dev/null \
+    local password=()
+    if [ -n "${SERVER_LISTEN_ADDRESS:-}" ]; then
+      [ -n "${POSTGRES_PASSWORD:-}" ] || die "POSTGRES_PASSWORD is needed with SERVER_LISTEN_ADDRESS"
+      printf '%s\n' "$POSTGRES_PASSWORD" >"$dir.pw" && chown postgres "$dir.pw" 2>/dev/null || true
+      password=(--pwfile "$dir.pw")
+    fi
+    "${as[@]}" "$bin/initdb" -D "$dir" -U postgres --auth=trust "${password[@]}" -E UTF8 --no-locale --no-sync >/dev/null \
       || die "initdb failed in $dir"
+    rm -f "$dir.pw"
+    if [ -n "${SERVER_LISTEN_ADDRESS:-}" ]; then
+      printf 'host all all 0.0.0.0/0 scram-sha-256\n' >>"$dir/pg_hba.conf"
+    fi
   fi
-  exec "${as[@]}" "$bin/postgres" -D "$dir" -p "$POSTGRES_PORT" -c listen_addresses=127.0.0.1 \
+  exec "${as[@]}" "$bin/postgres" -D "$dir" -p "$POSTGRES_PORT" -c listen_addresses="127.0.0.1${SERVER_LISTEN_ADDRESS:+,$SERVER_LISTEN_ADDRESS}" \
     -c unix_socket_directories="$dir" -c fsync=off -c synchronous_commit=on -c full_page_writes=off
 }

@@ -6,6 +6,9 @@
 # management UI is not needed and every plugin slows the start.
 
 RABBITMQ_PORT="${RABBITMQ_PORT:-5672}"
+# SERVER_LISTEN_ADDRESS: an address to listen on besides loopback (the test
+# cluster's node, whose pods connect as they would to a managed broker); the
+# user is then logistics, with password RABBITMQ_PASSWORD, in place of guest.
 
 rabbitmq_install() {
   # Not /usr/sbin/rabbitmq-server: that wrapper switches to the rabbitmq user,
@@ -42,8 +45,15 @@ rabbitmq_run() {
   mkdir -p "$dir"
   rabbitmq_env
   [ -e "$dir/enabled_plugins" ] || echo '[].' >"$dir/enabled_plugins"
-  [ -e "$dir/rabbitmq.conf" ] || echo 'loopback_users.guest = true' >"$dir/rabbitmq.conf"
-  export RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_NODE_PORT="$RABBITMQ_PORT"
+  if [ -n "${SERVER_LISTEN_ADDRESS:-}" ]; then
+    [ -n "${RABBITMQ_PASSWORD:-}" ] || die "RABBITMQ_PASSWORD is needed with SERVER_LISTEN_ADDRESS"
+    [ -e "$dir/rabbitmq.conf" ] || printf '%s\n' "listeners.tcp.1 = 127.0.0.1:$RABBITMQ_PORT" \
+      "listeners.tcp.2 = $SERVER_LISTEN_ADDRESS:$RABBITMQ_PORT" "default_user = logistics" \
+      "default_pass = $RABBITMQ_PASSWORD" "loopback_users = none" >"$dir/rabbitmq.conf"
+  else
+    [ -e "$dir/rabbitmq.conf" ] || echo 'loopback_users.guest = true' >"$dir/rabbitmq.conf"
+    export RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_NODE_PORT="$RABBITMQ_PORT"
+  fi
   export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS='-kernel inet_dist_use_interface {127,0,0,1}'
   export RABBITMQ_MNESIA_BASE="$dir/mnesia" RABBITMQ_LOG_BASE="$dir/log" RABBITMQ_LOGS=-
   # Its script stays as the parent of the Erlang VM (which ignores SIGINT) and

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# deploy/scripts/k8s/choice.sh <choice> <output dir>: one deployment of the
+# platform on the running test cluster (deploy/scripts/test-k8s.sh brings it
+# up), end to end, then gone again.
+#   dev                       tests/k8s/dev: overlays/dev (Redis in the cluster)
+#   prod-<pubsub>-<state>[-deno]
+#                             tests/k8s/prod: overlays/prod with that broker and
+#                             store chosen as its kustomization says (the
+#                             components lines' last word), the servers
+#                             outside the cluster on the node, as a managed
+#                             broker and database would be; with -deno, the
+#                             services on Deno (components/runtime/deno)
+# Applies it, waits for every Deployment (each pod with its injected daprd),
+# runs the end-to-end suite through the gateway's Service and the cluster
+# checks (tests/k8s/cluster.test.ts), keeps every pod's log, and deletes it.
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+source "$ROOT_DIR/deploy/scripts/netns.sh"
+source "$ROOT_DIR/deploy/scripts/k8s/cluster.sh"
+cd "$ROOT_DIR"
+choice="$1" out="$2"
+NAMESPACE=logistics
+mkdir -p "$out/pods"
+
+# The manifests as a user would have them for this choice: a copy of
+# deploy/k8s and tests/k8s, with the prod overlay's components lines changed.
+work="$(mktemp -d "${TMPDIR:-/tmp}/logistics-choice-XXXXXX")"
+servers_started=()
+finish() {
+  local status=$?
+  set +e # every step of the teardown, whatever fails
+  local pod
+  for pod in $(kc -n "$NAMESPACE" get pods -o name --request-timeout 20s 2>/dev/null); do
+    kc -n "$NAMESPACE" logs "$pod" --all-containers --prefix --request-timeout 20s >"$out/pods/${pod#pod/}.log" 2>&1 || true
+  done
+  kc -n "$NAMESPACE" get pods -o wide --request-timeout 20s >"$out/pods.txt" 2>&1 || true
+  kc delete namespace "$NAMESPACE" --wait --timeout 120s --request-timeout 130s >/dev/null 2>&1 || true
+  local name
+  for name in "${servers_started[@]}"; do k8s_server_stop "$name"; done
+  rm -rf "$work"
+  exit "$status"
+}
+trap finish EXIT
+mkdir -p "$work/deploy" "$work/tests"
+cp -R deploy/k8s "$work/deploy/"
+cp -R tests/k8s "$work/tests/"
+case "$choice" in
+  dev) dir="$work/tests/k8s/dev" ;;
+  prod-*-*)
+    pubsub="$(cut -d- -f2 <<<"$choice")" state="$(cut -d- -f3 <<<"$choice")" runtime="$(cut -d- -f4 <<<"$choice")"
+    sed -i -e "s#components/pubsub/redis#components/pubsub/$pubsub#" -e "s#components/state/redis#components/state/$state#" \
+      "$work/deploy/k8s/overlays/prod/kustomization.yaml"
+    # prod-<pubsub>-<state>-deno: the services on Deno (components/runtime/deno).
+    if [ "$runtime" = deno ]; then
+      sed -i -e "s#^  - ../../components/state/$state\$#&\n  - ../../components/runtime/deno#" "$work/deploy/k8s/overlays/prod/kustomization.yaml"
+      grep -q "components/runtime/deno" "$work/deploy/k8s/overlays/prod/kustomization.yaml" || die "could not choose Deno in the prod overlay"
+    fi
+    dir="$work/tests/k8s/prod"
+    for name in $(PUBSUB="$pubsub" STATE="$state" server_names); do
+      k8s_server_start "$name" "$out"
+      servers_started+=("$name")
+    done
+    ;;
+  *) die "unknown choice $choice (dev, or prod-<pubsub>-<state>)" ;;
+esac
+
+started=$SECONDS
+kc apply -k "$dir" >"$out/apply.txt" || die "kubectl apply -k failed for $choice"
+if ! kc -n "$NAMESPACE" wait --for=condition=Available deployments --all --timeout 300s >"$out/wait.txt" 2>&1; then
+  kc -n "$NAMESPACE" get pods -o wide >&2
+  die "$choice: not every Deployment became available within 300 s"
+fi
+k8s_say "$choice: every Deployment available $((SECONDS - started))s after apply"
+kc -n "$NAMESPACE" get pods -o custom-columns='POD:.metadata.name,READY:.status.containerStatuses[*].ready,CONTAINERS:.spec.containers[*].name,RESTARTS:.status.containerStatuses[*].restartCount' \
+  | tee "$out/pods-ready.txt" >&2
+
+# The suites run inside the cluster's namespace, where the Services' and the
+# pods' addresses lead somewhere.
+netns_sealed "$K8S_NETNS"
+status=0
+ip netns exec "$K8S_NETNS" env K8S_NAMESPACE="$NAMESPACE" K8S_CHOICE="$choice" \
+  K8S_KUBECTL="$K8S_BIN/kubectl --kubeconfig $K8S_RUN/pki/admin.kubeconfig" K8S_MAILBOX="$K8S_NODE_IP:587" \
+  K8S_MAILBOX_TLS="$K8S_RUN/pki/mailbox.key:$K8S_RUN/pki/mailbox.crt" \
+  mocha --timeout 240000 --require dist/tests/support/system-hooks.js dist/tests/e2e/saga.test.js dist/tests/k8s/cluster.test.js \
+  2>&1 | tee "$out/e2e.log" || status=1
+grep -Eq '^\s+[0-9]+ passing' "$out/e2e.log" && ! grep -Eq '^\s+[0-9]+ failing' "$out/e2e.log" || status=1
+k8s_say "$choice: $(grep -Eo '[0-9]+ passing' "$out/e2e.log" | tail -1)$(grep -Eo ', [0-9]+ failing' "$out/e2e.log" | tail -1 || true) ($(grep -Eo '[0-9]+ failing' "$out/e2e.log" | tail -1 || echo "0 failing"))"
+exit "$status"

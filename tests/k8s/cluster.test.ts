@@ -1,0 +1,110 @@
+/**
+ * What the manifests promise, checked on the cluster they were applied to
+ * (npm run test:k8s runs it after the end-to-end suite, with the same
+ * attached system): every service runs with a daprd the injector added,
+ * ready and never restarted, its probes answering where the manifests point
+ * them; accessControl holds between the pods' sidecars (over mTLS, with
+ * sentry's certificates); and, where the overlay has NetworkPolicies (prod),
+ * a pod of the platform reaches another only on Dapr's sidecar port, while
+ * without them (dev) the same connection goes through.
+ */
+import { expect } from "chai";
+import { execFileSync } from "node:child_process";
+import process from "node:process";
+import { accessCaseTitle, accessControlCases, expectAccessControl } from "../support/access-control.ts";
+import { system } from "../support/system-hooks.ts";
+
+const namespace = process.env.K8S_NAMESPACE ?? "logistics";
+const choice = process.env.K8S_CHOICE ?? "dev";
+
+function kubectl(...args: string[]): string {
+  const [bin, ...base] = (process.env.K8S_KUBECTL ?? "kubectl").split(" ");
+  return execFileSync(bin!, [...base, "-n", namespace, ...args], { encoding: "utf8", timeout: 60_000 });
+}
+
+interface Probe {
+  httpGet?: { path: string; port: number | string };
+}
+interface Container {
+  name: string;
+  ports?: Array<{ name?: string; containerPort: number }>;
+  readinessProbe?: Probe;
+  livenessProbe?: Probe;
+}
+interface Pod {
+  metadata: { name: string; labels: Record<string, string>; annotations?: Record<string, string> };
+  spec: { containers: Container[] };
+  status: { podIP: string; containerStatuses?: Array<{ name: string; ready: boolean; restartCount: number }> };
+}
+
+function platformPods(): Pod[] {
+  const pods = (JSON.parse(kubectl("get", "pods", "-l", "app.kubernetes.io/part-of=logistics", "-o", "json")) as { items: Pod[] }).items;
+  return pods.filter((pod) => pod.metadata.annotations?.["dapr.io/enabled"] === "true");
+}
+
+/** Opens a TCP connection from inside `pod`'s app container (its Node.js) to ip:port: "connected", "refused" or "timed out". */
+function connectFrom(pod: Pod, ip: string, port: number): string {
+  const app = pod.spec.containers.find((c) => c.name !== "daprd")!;
+  const script = `const s=require("net").connect(${port},"${ip}");s.setTimeout(3000);` +
+    `s.on("connect",()=>{console.log("connected");s.destroy()});s.on("timeout",()=>{console.log("timed out");s.destroy()});` +
+    `s.on("error",e=>console.log(e.code==="ECONNREFUSED"?"refused":e.code))`;
+  return kubectl("exec", pod.metadata.name, "-c", app.name, "--", "node", "-e", script).trim();
+}
+
+describe(`on Kubernetes (${choice})`, function () {
+  this.timeout(60_000);
+
+  it("runs every service with an injected daprd, every container ready and never restarted", () => {
+    const pods = platformPods();
+    const apps = new Set(pods.map((pod) => pod.metadata.annotations!["dapr.io/app-id"]));
+    expect([...apps].sort()).to.deep.equal(["gateway", "inventory", "notification", "order", "payment", "tracking"]);
+    for (const pod of pods) {
+      const names = pod.spec.containers.map((c) => c.name);
+      expect(names, pod.metadata.name).to.include("daprd");
+      expect(names, pod.metadata.name).to.have.length(2);
+      for (const status of pod.status.containerStatuses ?? []) {
+        expect(status.ready, `${pod.metadata.name}/${status.name} ready`).to.equal(true);
+        expect(status.restartCount, `${pod.metadata.name}/${status.name} restarts`).to.equal(0);
+      }
+    }
+  });
+
+  it("probes each app on /healthz (liveness) and /readyz (readiness), which answer 200 on its port", async () => {
+    for (const pod of platformPods()) {
+      const app = pod.spec.containers.find((c) => c.name !== "daprd")!;
+      expect(app.livenessProbe?.httpGet?.path, pod.metadata.name).to.equal("/healthz");
+      expect(app.readinessProbe?.httpGet?.path, pod.metadata.name).to.equal("/readyz");
+      const id = pod.metadata.annotations!["dapr.io/app-id"]!;
+      for (const path of ["/healthz", "/readyz"]) {
+        const response = await fetch(`http://127.0.0.1:${system().appPort(id)}${path}`, { signal: AbortSignal.timeout(5_000) });
+        expect(response.status, `${id} ${path}`).to.equal(200);
+      }
+    }
+  });
+
+  describe("accessControl between the pods' sidecars", () => {
+    for (const accessCase of accessControlCases()) {
+      it(accessCaseTitle(accessCase), () => expectAccessControl(system(), accessCase));
+    }
+  });
+
+  describe(choice.startsWith("prod") ? "NetworkPolicies: only Dapr's sidecar port between pods" : "no NetworkPolicies (dev): pods reach each other's ports", () => {
+    const enforced = choice.startsWith("prod");
+    function pair(): { from: Pod; to: Pod; appPort: number } {
+      const pods = platformPods();
+      const from = pods.find((p) => p.metadata.annotations!["dapr.io/app-id"] === "tracking")!;
+      const to = pods.find((p) => p.metadata.annotations!["dapr.io/app-id"] === "payment")!;
+      return { from, to, appPort: Number(to.metadata.annotations!["dapr.io/app-port"]) };
+    }
+
+    it(enforced ? "keeps tracking's pod from connecting to payment's app port" : "lets tracking's pod connect to payment's app port", () => {
+      const { from, to, appPort } = pair();
+      expect(connectFrom(from, to.status.podIP, appPort)).to.equal(enforced ? "timed out" : "connected");
+    });
+
+    it("lets tracking's pod reach payment's sidecar on Dapr's internal port (50002)", () => {
+      const { from, to } = pair();
+      expect(connectFrom(from, to.status.podIP, 50002)).to.equal("connected");
+    });
+  });
+});
