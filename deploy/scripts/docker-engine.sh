@@ -16,7 +16,11 @@ engine_up() {
   export DOCKER_BUILDKIT=0 # the legacy builder: Debian's engine has no buildx
   if [ -n "${DOCKER_HOST:-}" ]; then docker version >/dev/null || die "no engine answers at DOCKER_HOST=$DOCKER_HOST"; return; fi
   export DOCKER_HOST="unix://$ENGINE_SOCKET"
-  if docker version >/dev/null 2>&1; then return; fi
+  if docker version >/dev/null 2>&1; then
+    # One this script started and an interrupted run left: ours to stop.
+    ENGINE_PID="$(cat /run/logistics-docker.pid 2>/dev/null || true)"
+    return
+  fi
   need_package dockerd docker.io
   [ "$(id -u)" = 0 ] || die "starting a Docker engine needs root; or set DOCKER_HOST to a running engine"
   netns_create "$ENGINE_NETNS"

@@ -46,18 +46,18 @@ function kubectl(...args: string[]): string {
 }
 
 /**
- * Forwards local ports to a Deployment's pod; resolves to the local port of
- * each remote port, in order, once kubectl reports them.
+ * Forwards local ports to a pod; resolves to the local port of each remote
+ * port, in order, once kubectl reports them.
  */
-function portForward(namespace: string, deployment: string, remotePorts: number[]): Promise<{ child: ChildProcess; ports: number[] }> {
+function portForward(namespace: string, pod: string, remotePorts: number[]): Promise<{ child: ChildProcess; ports: number[] }> {
   const [bin, ...base] = kubectlCommand();
-  const child = spawn(bin!, [...base, "-n", namespace, "port-forward", "--address", "127.0.0.1", `deployment/${deployment}`, ...remotePorts.map((p) => `:${p}`)], {
+  const child = spawn(bin!, [...base, "-n", namespace, "port-forward", "--address", "127.0.0.1", `pod/${pod}`, ...remotePorts.map((p) => `:${p}`)], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   return new Promise((resolvePorts, reject) => {
     const found = new Map<number, number>();
     let output = "";
-    const timer = setTimeout(() => reject(new Error(`port-forward to ${deployment} gave no ports within 30 s: ${output}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`port-forward to ${pod} gave no ports within 30 s: ${output}`)), 30_000);
     const read = (chunk: Buffer) => {
       output += chunk.toString();
       for (const match of output.matchAll(/Forwarding from 127\.0\.0\.1:(\d+) -> (\d+)/g)) found.set(Number(match[2]), Number(match[1]));
@@ -70,7 +70,7 @@ function portForward(namespace: string, deployment: string, remotePorts: number[
     child.stderr!.on("data", read);
     child.once("exit", (code) => {
       clearTimeout(timer);
-      reject(new Error(`port-forward to ${deployment} ended (${code}): ${output}`));
+      reject(new Error(`port-forward to ${pod} ended (${code}): ${output}`));
     });
   });
 }
@@ -92,24 +92,27 @@ export async function attachKubernetes(): Promise<RunningSystem> {
   const gatewayUrl = `http://${gateway.spec.clusterIP}:${gateway.spec.ports[0]!.port}`;
 
   const forwards: ChildProcess[] = [];
-  const local: Record<string, { dapr: number; app: number }> = {};
+  const local: Record<string, Array<{ dapr: number; app: number }>> = {};
   const mail: MailMessage[] = [];
   const mailboxModule = (await import(pathToFileURL(join(root, "deploy/scripts/mailbox.mjs")).href)) as MailboxModule;
   const [keyFile, certFile] = (process.env.K8S_MAILBOX_TLS ?? "").split(":");
   const tls = keyFile && certFile ? { key: readFileSync(keyFile, "utf8"), cert: readFileSync(certFile, "utf8") } : undefined;
   const mailbox = await mailboxModule.startMailbox({ host: mailHost, port: Number(mailPort), ...mailboxModule.devCredentials(), tls, onMessage: (m) => mail.push(m) });
-  // Every Deployment with a Dapr sidecar: its app id and the port its app listens on.
-  type Deployment = { metadata: { name: string; annotations?: Record<string, string> }; spec: { template: { metadata: { annotations?: Record<string, string> } } } };
-  const deployments = (JSON.parse(kubectl("-n", namespace, "get", "deployments", "-o", "json")) as { items: Deployment[] }).items;
-  const apps = deployments.flatMap((d) => {
-    const annotations = d.spec.template.metadata.annotations ?? {};
-    return annotations["dapr.io/enabled"] === "true" ? [{ deployment: d.metadata.name, id: annotations["dapr.io/app-id"]!, port: Number(annotations["dapr.io/app-port"]) }] : [];
+  // Every pod with a Dapr sidecar: its app id and the port its app listens on
+  // (an app's replicas each get their forward; the first one serves daprPort).
+  type Pod = { metadata: { name: string; annotations?: Record<string, string> }; status: { phase: string } };
+  const pods = (JSON.parse(kubectl("-n", namespace, "get", "pods", "-o", "json")) as { items: Pod[] }).items;
+  const replicas = pods.flatMap((pod) => {
+    const annotations = pod.metadata.annotations ?? {};
+    return annotations["dapr.io/enabled"] === "true" && pod.status.phase === "Running"
+      ? [{ pod: pod.metadata.name, id: annotations["dapr.io/app-id"]!, port: Number(annotations["dapr.io/app-port"]) }]
+      : [];
   });
   try {
-    for (const { deployment, id, port } of apps) {
-      const { child, ports } = await portForward(namespace, deployment, [DAPR_HTTP_PORT, port]);
+    for (const { pod, id, port } of replicas) {
+      const { child, ports } = await portForward(namespace, pod, [DAPR_HTTP_PORT, port]);
       forwards.push(child);
-      local[id] = { dapr: ports[0]!, app: ports[1]! };
+      (local[id] ??= []).push({ dapr: ports[0]!, app: ports[1]! });
     }
   } catch (err) {
     for (const child of forwards) child.kill();
@@ -123,8 +126,9 @@ export async function attachKubernetes(): Promise<RunningSystem> {
     gatewayUrl,
     daprApiToken,
     appApiToken,
-    daprPort: (app) => ports(app).dapr,
-    appPort: (app) => ports(app).app,
+    daprPort: (app) => ports(app)[0]!.dapr,
+    appPort: (app) => ports(app)[0]!.app,
+    appPorts: (app) => ports(app).map((p) => p.app),
     logDir: join(root, ".dapr", "k8s", "logs"),
     mail,
     secrets: { SMTP_USER: devFile.SMTP_USER!, SMTP_PASSWORD: devFile.SMTP_PASSWORD! },

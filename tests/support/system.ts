@@ -58,6 +58,8 @@ export interface RunningSystem {
   daprPort(appId: string): number;
   /** The port an app itself listens on. */
   appPort(appId: string): number;
+  /** Where each replica of an app listens, when it runs several (on Kubernetes); else its one port. */
+  appPorts?(appId: string): number[];
   logDir: string;
   /** Every message the mailbox accepted so far. */
   mail: MailMessage[];
@@ -535,9 +537,14 @@ export function kernelAddress(hex: string): string {
 
 /** How many events of `type` an app's subscriptions have handled with `outcome` (applied, duplicate…), from its /metrics. */
 export async function eventDeliveries(running: RunningSystem, appId: string, type: string, outcome: string): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${running.appPort(appId)}/metrics`)).text();
-  const line = text.split("\n").find((l) => l.startsWith("dapr_events_total{") && l.includes(`type="${type}"`) && l.includes(`outcome="${outcome}"`));
-  return line ? Number(line.split(" ").pop()) : 0;
+  // Every replica counts the deliveries it handled: their sum is the app's.
+  let total = 0;
+  for (const port of running.appPorts?.(appId) ?? [running.appPort(appId)]) {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const line = text.split("\n").find((l) => l.startsWith("dapr_events_total{") && l.includes(`type="${type}"`) && l.includes(`outcome="${outcome}"`));
+    total += line ? Number(line.split(" ").pop()) : 0;
+  }
+  return total;
 }
 
 /** Polls `read` until `done` holds for its value; fails with the last value after `timeoutMs`. */

@@ -31,7 +31,11 @@ finish() {
   local pod
   for pod in $(kc -n "$NAMESPACE" get pods -o name --request-timeout 20s 2>/dev/null); do
     kc -n "$NAMESPACE" logs "$pod" --all-containers --prefix --request-timeout 20s >"$out/pods/${pod#pod/}.log" 2>&1 || true
+    # A container that restarted: what its last run wrote.
+    kc -n "$NAMESPACE" logs "$pod" --all-containers --prefix --previous --request-timeout 20s \
+      >"$out/pods/${pod#pod/}.previous.log" 2>/dev/null || rm -f "$out/pods/${pod#pod/}.previous.log"
   done
+  kc -n "$NAMESPACE" get events --sort-by=.lastTimestamp --request-timeout 20s >"$out/events.txt" 2>&1 || true
   kc -n "$NAMESPACE" get pods -o wide --request-timeout 20s >"$out/pods.txt" 2>&1 || true
   kc delete namespace "$NAMESPACE" --wait --timeout 120s --request-timeout 130s >/dev/null 2>&1 || true
   local name

@@ -86,5 +86,9 @@ export function toDaprError(err: unknown, what: string, key?: string): DaprError
   if (status === 409) return new EtagMismatchError(`${what}: ${detail}`, key, err);
   if (status === 400 && /etag/i.test(detail)) return new EtagInvalidError(`${what}: ${detail}`, err);
   if (status === 500 && /etag mismatch|possible etag/i.test(detail)) return new EtagMismatchError(`${what}: ${detail}`, key, err);
+  // PostgreSQL's first-write save of a key that exists: a conflict like any
+  // other, though Dapr 1.18's component reports it untyped (Redis' is an
+  // etag mismatch). Seen with two replicas writing one order.
+  if (status === 500 && /no item was updated/i.test(detail)) return new EtagMismatchError(`${what}: ${detail}`, key, err);
   return new DaprError(`${what} failed (${status}): ${detail}`, { status, code, cause: err });
 }

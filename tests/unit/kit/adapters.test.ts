@@ -16,6 +16,16 @@ describe("Dapr adapter errors", () => {
     expect((err as EtagMismatchError).key).to.equal("k1");
   });
 
+  it("turns PostgreSQL's refused first write (500, no item was updated) into EtagMismatchError", () => {
+    const err = toDaprError(
+      sdkError(500, { errorCode: "ERR_STATE_SAVE", message: "failed saving state in state store orderstore: no item was updated" }),
+      "POST /state/orderstore",
+      "order-1",
+    );
+    expect(err).to.be.instanceOf(EtagMismatchError);
+    expect((err as EtagMismatchError).key).to.equal("order-1");
+  });
+
   it("turns a malformed ETag (400) into EtagInvalidError", () => {
     const err = toDaprError(sdkError(400, { errorCode: "ERR_STATE_SAVE", message: "invalid etag value" }), "POST /state/s");
     expect(err).to.be.instanceOf(EtagInvalidError);
