@@ -12,8 +12,9 @@
 #   4. validates every overlay × pub/sub × state build against the API
 #      server (a server-side dry run)
 #   5. for each choice in K8S_CHOICES (tests/k8s/<choice>: dev, Redis in the
-#      cluster; prod-rabbitmq-postgres, the prod overlay on RabbitMQ and
-#      PostgreSQL outside the cluster), applies it, waits for every pod with
+#      cluster; prod-rabbitmq-postgres-deno, the prod overlay on RabbitMQ and
+#      PostgreSQL outside the cluster, the services on Deno: see
+#      deploy/scripts/k8s/choice.sh), applies it, waits for every pod with
 #      its injected daprd, runs the end-to-end suite through the gateway's
 #      Service, and checks what the manifests promise (probes, accessControl,
 #      NetworkPolicies); then deletes it
@@ -26,7 +27,7 @@ source "$ROOT_DIR/deploy/scripts/k8s/cluster.sh"
 cd "$ROOT_DIR"
 export PATH="$ROOT_DIR/node_modules/.bin:$PATH"
 
-CHOICES="${K8S_CHOICES:-dev prod-rabbitmq-postgres}"
+CHOICES="${K8S_CHOICES:-dev prod-rabbitmq-postgres-deno}"
 NAMESPACE=logistics
 OUT="$ROOT_DIR/.dapr/k8s"
 MAILBOX_PORT=2525
