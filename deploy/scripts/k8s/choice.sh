@@ -76,6 +76,7 @@ fi
 k8s_say "$choice: every Deployment available $((SECONDS - started))s after apply"
 kc -n "$NAMESPACE" get pods -o custom-columns='POD:.metadata.name,READY:.status.containerStatuses[*].ready,CONTAINERS:.spec.containers[*].name,RESTARTS:.status.containerStatuses[*].restartCount' \
   | tee "$out/pods-ready.txt" >&2
+kc get pods -A -o wide >"$out/pods-all.txt"
 
 # The suites run inside the cluster's namespace, where the Services' and the
 # pods' addresses lead somewhere.
