@@ -51,5 +51,8 @@ engine_down() {
   while kill -0 "$ENGINE_PID" 2>/dev/null && [ "$tries" -lt 60 ]; do sleep 0.5; tries=$((tries + 1)); done
   kill -9 "$ENGINE_PID" 2>/dev/null || true
   ENGINE_PID=""
+  # What dockerd leaves: its data root bound onto itself, its run directory.
+  umount "$CACHE_DIR/docker/root" 2>/dev/null || true
+  rm -rf /run/logistics-docker
   netns_delete "$ENGINE_NETNS"
 }

@@ -349,7 +349,7 @@ cluster_up() {
   need_package ipset ipset
   need_package conntrack conntrack
   [ -x /usr/lib/cni/bridge ] || need_package /usr/lib/cni/bridge containernetworking-plugins
-  cluster_down_leftovers
+  cluster_down # what an interrupted run left behind (its pid file)
   rm -rf "$K8S_RUN" && mkdir -p "$K8S_RUN" "$K8S_LOGS"
   local started=$SECONDS
   k8s_network
@@ -406,9 +406,6 @@ cluster_down() {
   # something is still mounted there.
   grep -q " $K8S_RUN" /proc/mounts || rm -rf "$K8S_RUN"
 }
-
-# A cluster an interrupted run left behind (same pid file).
-cluster_down_leftovers() { cluster_down; }
 
 # A broker or store of deploy/scripts/servers/ on the node, outside the
 # cluster, as a managed one would be: in the namespace, listening on
