@@ -3,7 +3,8 @@
 // sidecars of docker-compose.yml load, with the addresses a container sees:
 // Redis is the `redis` service (other brokers and stores: the service named
 // after the server, for a compose file that adds it), the mail relay the
-// `mailbox` service, the
+// `mailbox` service (a development mail catcher with a self-signed
+// certificate, which the binding is told not to verify), the
 // secrets file and the name-resolution database sit on mounted volumes.
 // components/ stays the source; a unit test fails when the copies drift.
 //
@@ -29,7 +30,10 @@ const HOSTS = { 6379: "redis", 5672: "rabbitmq", 9092: "kafka", 4222: "nats", 18
 function rewrite(path, text) {
   let out = text;
   for (const [port, host] of Object.entries(HOSTS)) out = out.replaceAll(`localhost:${port}`, `${host}:${port}`);
-  if (/type: bindings\.smtp/.test(out)) out = out.replace(/(- name: host\n\s+value: )"127\.0\.0\.1"/, '$1"mailbox"');
+  if (/type: bindings\.smtp/.test(out)) {
+    out = out.replace(/(- name: host\n\s+value: )"127\.0\.0\.1"/, '$1"mailbox"');
+    out = out.replace(/(- name: skipTLSVerify\n\s+value: )"false"/, '$1"true"');
+  }
   out = out.replace("value: ../../components/secrets.dev.json", "value: /components/secrets.dev.json");
   out = out.replace('connectionString: "../../.dapr/nameresolution.db"', 'connectionString: "/shared/nameresolution.db"');
   if (!path.endsWith(".yaml")) return out;

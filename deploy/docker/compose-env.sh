@@ -27,6 +27,19 @@ if [ ! -s "$credentials/ca.crt" ]; then
   say "made sentry's root and issuer certificates in .dapr/compose/sentry/"
 fi
 
+tls="$ROOT_DIR/.dapr/compose/mailbox-tls"
+if [ ! -s "$tls/cert.pem" ]; then
+  need_package openssl openssl
+  mkdir -p "$tls"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj /CN=mailbox -addext subjectAltName=DNS:mailbox \
+    -keyout "$tls/key.pem" -out "$tls/cert.pem" 2>/dev/null || die "openssl could not make the mailbox's certificate"
+  # The mail catcher runs as the images' non-root user (1000).
+  chmod 755 "$tls" && chmod 644 "$tls"/*
+  say "made the mail catcher's certificate in .dapr/compose/mailbox-tls/"
+fi
+# Where the mail catcher writes each message (as an .eml file).
+mkdir -p "$ROOT_DIR/.dapr/compose/mailbox" && chmod 1777 "$ROOT_DIR/.dapr/compose/mailbox"
+
 env_file="$ROOT_DIR/.dapr/compose/env"
 if [ ! -s "$env_file" ]; then
   (umask 077 && cat >"$env_file" <<ENV

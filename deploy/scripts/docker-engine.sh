@@ -7,6 +7,8 @@
 # directory so that images survive between runs, and its socket at
 # /run/logistics-docker.sock. Builds get no network at all (--bridge=none):
 # the Dockerfiles copy what the build context holds and fetch nothing.
+# Compose's networks are bridges inside the namespace, its published ports
+# listen on the namespace's loopback (docker-proxy): reach them from there.
 
 ENGINE_NETNS=logistics-docker
 ENGINE_SOCKET=/run/logistics-docker.sock
@@ -30,7 +32,7 @@ engine_up() {
   netns_cmd "$ENGINE_NETNS"
   "${NETNS_CMD[@]}" dockerd --host "$DOCKER_HOST" --data-root "$data/root" \
     --exec-root /run/logistics-docker --pidfile /run/logistics-docker.pid \
-    --bridge=none --ip-forward=false --ip-masq=false --userland-proxy=false --log-level warn \
+    --bridge=none --ip-forward=false --ip-masq=false --log-level warn \
     --containerd-namespace logistics --containerd-plugins-namespace logistics-plugins \
     >"$log" 2>&1 </dev/null &
   ENGINE_PID=$!

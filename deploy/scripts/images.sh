@@ -7,7 +7,9 @@
 #                                         tagged logistics/{operator,injector,sentry,placement,scheduler},
 #                                         the names Dapr's Helm chart gives them
 #   logistics/redis:7 (and :<Debian's version>)  Redis for the dev overlay where Docker Hub's is not at hand
-# IMAGE_TAG is "dev" unless set; IMAGES="node deno dapr redis" (the default) or a part of it.
+#   logistics/mailbox:$IMAGE_TAG          the development mail catcher of docker-compose.yml
+#                                         (deploy/docker/Dockerfile.mailbox)
+# IMAGE_TAG is "dev" unless set; IMAGES="node deno dapr redis mailbox" (the default) or a part of it.
 #
 # The engine is DOCKER_HOST's, else Debian's dockerd started for the build
 # (docker-engine.sh) and stopped after it, unless KEEP_ENGINE=1.
@@ -30,7 +32,7 @@ DAPR_IMAGE_TAG="${DAPR_IMAGE_TAG:-$DAPR_VERSION-logistics}"
 NODE_RELEASE="$(node -p 'process.versions.node')" # the Node.js that builds and tests it
 DENO_RELEASE="$(node -p 'require("./package.json").devDependencies.deno')"
 BASE_PACKAGES="libc6 libgcc-s1 libstdc++6 netbase tzdata ca-certificates"
-parts="${IMAGES:-node deno dapr redis}"
+parts="${IMAGES:-node deno dapr redis mailbox}"
 STAGE="$ROOT_DIR/.dapr/images"
 IMAGE_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
@@ -167,6 +169,19 @@ stage_context() {
   find "$ctx/services" -path '*/.dapr' -prune -exec rm -rf {} +
 }
 
+# The mail catcher's context: mailbox.mjs, the credentials it accepts, and
+# smtp-server at the version package-lock.json holds.
+stage_mailbox() {
+  local ctx="$STAGE/mailbox" version
+  version="$(node -p 'require("./package-lock.json").packages["node_modules/smtp-server"].version')"
+  rm -rf "$ctx" && mkdir -p "$ctx/deploy/scripts" "$ctx/components"
+  cp deploy/scripts/mailbox.mjs "$ctx/deploy/scripts/"
+  cp components/secrets.dev.json "$ctx/components/"
+  printf '{ "name": "logistics-mailbox", "private": true, "type": "module" }\n' >"$ctx/package.json"
+  (cd "$ctx" && npm install -q --omit=dev --ignore-scripts --prefer-offline --no-audit --no-fund --no-package-lock "smtp-server@$version" >/dev/null) \
+    || die "npm install smtp-server@$version failed in $ctx"
+}
+
 build() { # <dockerfile> <context> <tag> [build args]
   local file="$1" ctx="$2" tag="$3"; shift 3
   docker build -q -f "$file" "$@" -t "$tag" "$ctx" >"$STAGE/build.log" 2>&1 || die "docker build of $tag failed: $(tail -5 "$STAGE/build.log")"
@@ -199,4 +214,8 @@ if [[ " $parts " == *" dapr "* ]]; then
   for name in operator injector sentry placement scheduler; do docker tag "logistics/dapr:$DAPR_IMAGE_TAG" "logistics/$name:$DAPR_IMAGE_TAG"; done
 fi
 if [[ " $parts " == *" redis "* ]]; then redis_image; fi
+if [[ " $parts " == *" mailbox "* ]]; then
+  stage_mailbox
+  build deploy/docker/Dockerfile.mailbox "$STAGE/mailbox" "logistics/mailbox:$IMAGE_TAG" --build-arg "NODE_IMAGE=$NODE_IMAGE"
+fi
 say "images built in $((SECONDS - started))s"

@@ -5,8 +5,11 @@
 // .dapr/mailbox/ as .eml files; the tests read them back in memory).
 //
 //   node deploy/scripts/mailbox.mjs [--port 1025] [--dir .dapr/mailbox]
+//       [--host 127.0.0.1] [--tls-key key.pem --tls-cert cert.pem]
+// Off loopback (docker-compose.yml's mailbox container) it needs a key and
+// certificate to offer STARTTLS with: the binding logs in only over TLS there.
 import { Buffer } from "node:buffer";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -81,19 +84,31 @@ export function startMailbox({ host = "127.0.0.1", port = 1025, user, password, 
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { values } = parseArgs({
-    options: { port: { type: "string", default: "1025" }, dir: { type: "string", default: join(root, ".dapr", "mailbox") } },
+    options: {
+      host: { type: "string", default: "127.0.0.1" },
+      port: { type: "string", default: "1025" },
+      dir: { type: "string", default: join(root, ".dapr", "mailbox") },
+      "tls-key": { type: "string" },
+      "tls-cert": { type: "string" },
+    },
   });
+  if (Boolean(values["tls-key"]) !== Boolean(values["tls-cert"])) throw new Error("--tls-key and --tls-cert go together");
+  const tls = values["tls-key"] ? { key: readFileSync(values["tls-key"], "utf8"), cert: readFileSync(values["tls-cert"], "utf8") } : undefined;
   mkdirSync(values.dir, { recursive: true });
   let count = 0;
   const { port } = await startMailbox({
+    host: values.host,
     port: Number(values.port),
+    tls,
     ...devCredentials(),
     onMessage({ to, headers, raw }) {
       count += 1;
       const file = join(values.dir, `${new Date().toISOString().replace(/[:.]/g, "-")}-${count}.eml`);
-      writeFileSync(file, raw);
+      // Whole or not at all, for a reader watching the folder.
+      writeFileSync(`${file}.part`, raw);
+      renameSync(`${file}.part`, file);
       console.log(`mailbox: to ${to.join(", ")}: ${headers.subject ?? "(no subject)"}`);
     },
   });
-  console.log(`mailbox: listening on 127.0.0.1:${port}, keeping messages in ${values.dir}`);
+  console.log(`mailbox: listening on ${values.host}:${port}${tls ? " (STARTTLS)" : ""}, keeping messages in ${values.dir}`);
 }

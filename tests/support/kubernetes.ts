@@ -22,6 +22,7 @@ import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import process from "node:process";
+import { processHooksOf } from "./deployed.ts";
 import type { MailMessage, RunningSystem } from "./system.ts";
 
 const root = resolve(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "../../..");
@@ -75,10 +76,6 @@ function portForward(namespace: string, pod: string, remotePorts: number[]): Pro
   });
 }
 
-function notOnKubernetes(what: string): never {
-  throw new Error(`${what} is not available on Kubernetes (the suite on a cluster talks to the platform, not to its processes)`);
-}
-
 /** The platform as deployed in K8S_NAMESPACE, seen as the suites see a system they started. */
 export async function attachKubernetes(): Promise<RunningSystem> {
   const namespace = process.env.K8S_NAMESPACE ?? "logistics";
@@ -119,8 +116,11 @@ export async function attachKubernetes(): Promise<RunningSystem> {
     await mailbox.close();
     throw err;
   }
-  const devFile = JSON.parse(readFileSync(join(root, "components/secrets.dev.json"), "utf8")) as Record<string, string>;
-  const ports = (app: string) => local[app] ?? notOnKubernetes(`app ${app}`);
+  const ports = (app: string) => {
+    const found = local[app];
+    if (!found) throw new Error(`no pod of app ${app} with a Dapr sidecar runs in namespace ${namespace}`);
+    return found;
+  };
 
   return {
     gatewayUrl,
@@ -131,17 +131,7 @@ export async function attachKubernetes(): Promise<RunningSystem> {
     appPorts: (app) => ports(app).map((p) => p.app),
     logDir: join(root, ".dapr", "k8s", "logs"),
     mail,
-    secrets: { SMTP_USER: devFile.SMTP_USER!, SMTP_PASSWORD: devFile.SMTP_PASSWORD! },
-    servers: {},
-    pids: () => [],
-    appPid: () => undefined,
-    sidecarPid: () => undefined,
-    backlog: () => notOnKubernetes("a broker's backlog"),
-    dropUnread: () => notOnKubernetes("dropping a broker's events"),
-    killServer: async () => notOnKubernetes("killing a server"),
-    startServer: async () => notOnKubernetes("starting a server"),
-    killSidecar: async () => notOnKubernetes("killing a sidecar"),
-    crash: async () => notOnKubernetes("a crash"),
+    ...processHooksOf("Kubernetes", root),
     stop: async () => {
       for (const child of forwards) child.kill();
       await mailbox.close();

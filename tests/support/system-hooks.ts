@@ -2,9 +2,11 @@
  * One running system for every integration test file (a mocha root hook
  * plugin, loaded with --require): started before the first test, stopped
  * after the last. With K8S_NAMESPACE set (npm run test:k8s), the system is
- * the platform deployed on a cluster, attached to rather than started.
+ * the platform deployed on a cluster, attached to rather than started; with
+ * COMPOSE_PROJECT set (npm run test:compose), docker-compose.yml's.
  */
 import process from "node:process";
+import { attachCompose } from "./compose.ts";
 import { attachKubernetes } from "./kubernetes.ts";
 import { startSystem } from "./system.ts";
 import type { RunningSystem } from "./system.ts";
@@ -30,6 +32,11 @@ export const mochaHooks = {
     if (process.env.K8S_NAMESPACE) {
       running = await attachKubernetes();
       console.log(`  attached to namespace ${process.env.K8S_NAMESPACE} in ${((Date.now() - started) / 1000).toFixed(1)} s (gateway ${running.gatewayUrl})`);
+      return;
+    }
+    if (process.env.COMPOSE_PROJECT) {
+      running = await attachCompose();
+      console.log(`  attached to compose project ${process.env.COMPOSE_PROJECT} in ${((Date.now() - started) / 1000).toFixed(1)} s (gateway ${running.gatewayUrl})`);
       return;
     }
     running = await startSystem({
