@@ -74,6 +74,7 @@ server_names() {
 # Installs server $1's package (or whatever it runs on).
 server_install() {
   case "$1" in
+    ferretdb) ferretdb_install ;;
     kafka) kafka_install ;;
     mailbox) mailbox_install ;;
     mosquitto) mosquitto_install ;;
@@ -89,6 +90,7 @@ server_install() {
 # Succeeds when server $1 answers on its port (its status, for `if` and `until`).
 server_ready() {
   case "$1" in
+    ferretdb) ferretdb_ready ;;
     kafka) kafka_ready ;;
     mailbox) mailbox_ready ;;
     mosquitto) mosquitto_ready ;;
@@ -105,6 +107,7 @@ server_ready() {
 # Runs server $1 in the foreground (most exec the server, so the pid stays its).
 server_run() {
   case "$1" in
+    ferretdb) ferretdb_run ;;
     kafka) kafka_run ;;
     mailbox) mailbox_run ;;
     mosquitto) mosquitto_run ;;
@@ -123,7 +126,7 @@ server_run() {
 server_setup() {
   case "$1" in
     nats) nats_setup ;;
-    kafka | mailbox | mosquitto | placement | postgres | rabbitmq | redis | sentry) ;;
+    ferretdb | kafka | mailbox | mosquitto | placement | postgres | rabbitmq | redis | sentry) ;;
     *) die "no server named $1 (deploy/scripts/servers/$1.sh)" ;;
   esac
 }
@@ -172,6 +175,8 @@ server_wait() {
 # The server scripts, each by name: they define <name>_install (not placement),
 # <name>_ready and <name>_run (and nats_setup), and the variables those read.
 # (placement and sentry have no install step: install-dapr.sh builds them.)
+# shellcheck source=servers/ferretdb.sh
+source "$ROOT_DIR/deploy/scripts/servers/ferretdb.sh"
 # shellcheck source=servers/kafka.sh
 source "$ROOT_DIR/deploy/scripts/servers/kafka.sh"
 # shellcheck source=servers/mailbox.sh

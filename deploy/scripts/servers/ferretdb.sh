@@ -1,0 +1,47 @@
+# A MongoDB-compatible server on 127.0.0.1:${FERRETDB_PORT:-27017} for the
+# dashboard's read side: FerretDB (it speaks MongoDB's wire protocol) on its
+# SQLite backend, built from its Go module once and cached like Dapr, since
+# MongoDB is neither in Debian nor downloadable here. Point MONGODB_URL (in
+# the secret store) at a real MongoDB instead and this server is not needed.
+# Sourced by lib.sh, whose server_install, server_ready and server_run call
+# ferretdb_install, ferretdb_ready and ferretdb_run.
+
+FERRETDB_PORT="${FERRETDB_PORT:-27017}"
+FERRETDB_VERSION=v1.24.2
+FERRETDB_BIN="$CACHE_DIR/ferretdb-$FERRETDB_VERSION/bin/ferretdb"
+
+# Built from a copy of its module's source (go mod download), with the
+# version file FerretDB's own build writes (its binary refuses to start
+# without one); the module cache stays as it was.
+ferretdb_install() {
+  [ -x "$FERRETDB_BIN" ] && return 0
+  have go || die "Go is needed to build FerretDB (the dashboard's MongoDB-compatible server): install Go, or set MONGODB_URL to a MongoDB"
+  make_cache_dir
+  local dir="${FERRETDB_BIN%/bin/ferretdb}" started=$SECONDS module
+  mkdir -p "$dir"
+  say "building FerretDB $FERRETDB_VERSION from its Go module (once; cached in $dir)"
+  module="$(go mod download -json "github.com/FerretDB/FerretDB@$FERRETDB_VERSION" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).Dir||""))')"
+  [ -d "$module" ] || die "could not download the FerretDB $FERRETDB_VERSION module"
+  rm -rf "$dir/src" && cp -R "$module" "$dir/src" && chmod -R u+w "$dir/src"
+  echo "$FERRETDB_VERSION" >"$dir/src/build/version/version.txt"
+  (cd "$dir/src" && CGO_ENABLED=0 GOFLAGS=-buildvcs=false go build -trimpath -o "$dir/bin/ferretdb" ./cmd/ferretdb) >"$dir/build.log" 2>&1 \
+    || die "building FerretDB failed: $(tail -5 "$dir/build.log")"
+  rm -rf "$dir/src"
+  say "built FerretDB in $((SECONDS - started))s"
+}
+
+ferretdb_ready() {
+  { exec 3<>"/dev/tcp/127.0.0.1/$FERRETDB_PORT"; } 2>/dev/null || return 1
+  exec 3>&-
+}
+
+# In the foreground, so that whoever started it stops it. Data survives
+# restarts (one SQLite file per database in the data directory).
+ferretdb_run() {
+  local dir="${FERRETDB_DATA_DIR:-$CACHE_DIR/ferretdb-$FERRETDB_PORT}"
+  [ -x "$FERRETDB_BIN" ] || die "FerretDB is not built (run provision.sh)"
+  mkdir -p "$dir"
+  exec "$FERRETDB_BIN" --handler=sqlite --sqlite-url="file:$dir/" \
+    --listen-addr="127.0.0.1:$FERRETDB_PORT" --telemetry=disable --log-level=warn \
+    --debug-addr=- --state-dir="$dir"
+}
