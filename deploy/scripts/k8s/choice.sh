@@ -31,9 +31,17 @@ finish() {
   local pod
   for pod in $(kc -n "$NAMESPACE" get pods -o name --request-timeout 20s 2>/dev/null); do
     kc -n "$NAMESPACE" logs "$pod" --all-containers --prefix --request-timeout 20s >"$out/pods/${pod#pod/}.log" 2>&1 || true
-    # A container that restarted: what its last run wrote.
-    kc -n "$NAMESPACE" logs "$pod" --all-containers --prefix --previous --request-timeout 20s \
-      >"$out/pods/${pod#pod/}.previous.log" 2>/dev/null || rm -f "$out/pods/${pod#pod/}.previous.log"
+    # A container that restarted: what its last run wrote, and how it ended
+    # (asked per container: with --all-containers, one container that never
+    # restarted makes kubectl print nothing at all).
+    local container
+    for container in $(kc -n "$NAMESPACE" get "$pod" --request-timeout 20s \
+      -o jsonpath='{range .status.containerStatuses[?(@.restartCount>0)]}{.name}{" "}{end}' 2>/dev/null); do
+      kc -n "$NAMESPACE" get "$pod" --request-timeout 20s \
+        -o jsonpath="{.status.containerStatuses[?(@.name==\"$container\")].lastState}" >"$out/pods/${pod#pod/}.$container.last-state.json" 2>&1
+      kc -n "$NAMESPACE" logs "$pod" -c "$container" --previous --request-timeout 20s \
+        >"$out/pods/${pod#pod/}.$container.previous.log" 2>&1
+    done
   done
   kc -n "$NAMESPACE" get events --sort-by=.lastTimestamp --request-timeout 20s >"$out/events.txt" 2>&1 || true
   kc -n "$NAMESPACE" get pods -o wide --request-timeout 20s >"$out/pods.txt" 2>&1 || true
