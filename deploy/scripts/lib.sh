@@ -63,6 +63,20 @@ server_for() {
   esac
 }
 
+# Makes the kustomization $1 (an overlay's, in a copy of deploy/k8s) take
+# pub/sub $2 and state store $3 instead of Redis, and with $4 = deno the
+# services on Deno: the one-line edits the README gives an operator.
+k8s_choose() {
+  local file="$1" pubsub="$2" state="$3" runtime="${4:-}"
+  sed -i -e "s#components/pubsub/redis#components/pubsub/$pubsub#" -e "s#components/state/redis#components/state/$state#" "$file"
+  grep -q "components/pubsub/$pubsub\$" "$file" && grep -q "components/state/$state\$" "$file" \
+    || die "could not choose $pubsub and $state in $file"
+  if [ "$runtime" = deno ]; then
+    sed -i -e "s#^  - ../../components/state/$state\$#&\n  - ../../components/runtime/deno#" "$file"
+    grep -q "components/runtime/deno" "$file" || die "could not choose Deno in $file"
+  fi
+}
+
 # The servers the PUBSUB and STATE choices need, each once (Redis may serve both).
 server_names() {
   printf '%s\n' "$(server_for "${PUBSUB:-redis}")" "$(server_for "${STATE:-redis}")" | sort -u

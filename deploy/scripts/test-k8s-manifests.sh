@@ -55,8 +55,7 @@ for overlay in dev prod; do
       # A copy of deploy/k8s whose overlay takes this choice's components.
       name="$overlay-$pubsub-$state"
       cp -R deploy/k8s "$work/$name"
-      sed -i -e "s#components/pubsub/redis#components/pubsub/$pubsub#" -e "s#components/state/redis#components/state/$state#" \
-        "$work/$name/overlays/$overlay/kustomization.yaml"
+      k8s_choose "$work/$name/overlays/$overlay/kustomization.yaml" "$pubsub" "$state"
       if "$kustomize" build "$work/$name/overlays/$overlay" >"$work/$name.yaml" 2>"$work/$name.err"; then
         built+=("$work/$name.yaml")
       else

@@ -59,13 +59,8 @@ case "$choice" in
   dev) dir="$work/tests/k8s/dev" ;;
   prod-*-*)
     pubsub="$(cut -d- -f2 <<<"$choice")" state="$(cut -d- -f3 <<<"$choice")" runtime="$(cut -d- -f4 <<<"$choice")"
-    sed -i -e "s#components/pubsub/redis#components/pubsub/$pubsub#" -e "s#components/state/redis#components/state/$state#" \
-      "$work/deploy/k8s/overlays/prod/kustomization.yaml"
     # prod-<pubsub>-<state>-deno: the services on Deno (components/runtime/deno).
-    if [ "$runtime" = deno ]; then
-      sed -i -e "s#^  - ../../components/state/$state\$#&\n  - ../../components/runtime/deno#" "$work/deploy/k8s/overlays/prod/kustomization.yaml"
-      grep -q "components/runtime/deno" "$work/deploy/k8s/overlays/prod/kustomization.yaml" || die "could not choose Deno in the prod overlay"
-    fi
+    k8s_choose "$work/deploy/k8s/overlays/prod/kustomization.yaml" "$pubsub" "$state" "$runtime"
     dir="$work/tests/k8s/prod"
     for name in $(PUBSUB="$pubsub" STATE="$state" server_names); do
       k8s_server_start "$name" "$out"
