@@ -26,6 +26,11 @@ eslint --max-warnings 0 .
 step "unit tests"
 mocha --timeout 10000 'dist/tests/unit/**/*.test.js'
 
+# The dashboard's read model through mongoose on a real MongoDB-compatible
+# server (FerretDB, built once from its Go module and started by the test).
+step "read side (mongoose on FerretDB)"
+mocha --timeout 60000 'dist/tests/readside/**/*.test.js'
+
 # kustomize build of every overlay × choice, validated against the Kubernetes
 # and Dapr schemas (kubeconform, offline): seconds once its tools are built.
 step "Kubernetes manifests (kustomize, kubeconform)"

@@ -93,6 +93,8 @@ export function orderIdOf(event: ProjectedEvent): string | undefined {
   return (ORDER_EVENT_TYPES as readonly string[]).includes(event.type) ? (event.data as { order_id: string }).order_id : undefined;
 }
 
+/** How far along the saga a status is: on equal updated_at, the further one is the later. */
+const STATUS_RANK: Record<OrderStatus, number> = { pending: 0, processing: 1, confirmed: 2, shipped: 3, delivered: 4, cancelled: 5, failed: 5 };
 const PAYMENT_RANK = { captured: 1, declined: 1, refunded: 2 } as const;
 const SHIPMENT_RANK: Record<string, number> = {
   created: 0, picked_up: 1, in_transit: 2, out_for_delivery: 3, delivery_failed: 3, delivered: 4,
@@ -189,7 +191,8 @@ export function applyToOrder(current: OrderView | undefined, event: ProjectedEve
     case "order.updated": {
       const { order } = event.data;
       const firstSeen = !before.created_at;
-      if (order.updated_at > before.updated_at) {
+      const newer = order.updated_at > before.updated_at || (order.updated_at === before.updated_at && STATUS_RANK[order.status] > STATUS_RANK[before.status]);
+      if (newer) {
         // A snapshot newer than the one applied: it is the order now.
         view = fromSnapshot(view, order);
       } else if (!before.created_at) {
