@@ -93,9 +93,9 @@ describe("the dashboard's read model on a MongoDB-compatible server (mongoose)",
         if (server.exitCode !== null || tries > 150) throw new Error("FerretDB did not start");
         await delay(200);
       }
-      // One connection: FerretDB's SQLite backend may answer a read on one
-      // connection from before a write another connection committed (a lost
-      // update for compare-and-set; the test of in-memory views catches it).
+      // One connection: FerretDB applies a conditional replace non-atomically,
+      // so over several connections two writers of one revision can both win
+      // (a lost update; the test of in-memory views catches it).
       url = `mongodb://127.0.0.1:${PORT}/readside?maxPoolSize=1`;
     }
     model = await ReadModel.connect(url);
