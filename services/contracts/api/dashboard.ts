@@ -11,6 +11,9 @@ import { ORDER_STATUSES } from "./orders.ts";
 export const SEARCH_SORTS = ["created_at", "-created_at"] as const;
 export type SearchSort = (typeof SEARCH_SORTS)[number];
 
+/** A search's time bound: a date (2026-03-01, midnight UTC) or a date-time (RFC 3339). */
+export const INSTANT_SCHEMA: JsonSchema = { type: "string", anyOf: [{ format: "date" }, { format: "date-time" }] };
+
 const count = { type: "integer", minimum: 0 } as const;
 const nullableMs = { type: ["integer", "null"], minimum: 0 } as const;
 

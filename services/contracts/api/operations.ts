@@ -9,7 +9,7 @@ import { deadLetterDiscardSchema } from "../../kit/events/dead-letters.ts";
 import type { JsonSchema } from "../../kit/validation.ts";
 import { MAX_PAGE, MAX_PAGE_SIZE } from "../../kit/http/paging.ts";
 import { itemInputSchema, restockSchema, SKU_PATTERN, stockItemSchema } from "./inventory.ts";
-import { dashboardSummarySchema, orderViewSchema, SEARCH_SORTS } from "./dashboard.ts";
+import { dashboardSummarySchema, INSTANT_SCHEMA, orderViewSchema, SEARCH_SORTS } from "./dashboard.ts";
 import { notificationSchema } from "./notifications.ts";
 import { IDEMPOTENCY_KEY_PATTERN, newOrderSchema, ORDER_STATUSES, orderSchema, statusUpdateSchema } from "./orders.ts";
 import { paymentSchema } from "./payments.ts";
@@ -361,8 +361,8 @@ export const OPERATIONS: Operation[] = [
       query("customer", "The customer's email (any case) or words of their name", { type: "string", minLength: 1, maxLength: 200 }),
       query("sku", "Orders with this SKU", { type: "string", pattern: SKU_PATTERN }),
       query("status", "Orders with this status", { enum: [...ORDER_STATUSES] }),
-      query("created_from", "Created at or after (date or date-time)", { type: "string", minLength: 10 }),
-      query("created_to", "Created before (date or date-time)", { type: "string", minLength: 10 }),
+      query("created_from", "Created at or after (a date, or a date-time)", INSTANT_SCHEMA),
+      query("created_to", "Created before (a date, or a date-time); a range that ends before it starts finds nothing", INSTANT_SCHEMA),
       query("q", "Words that must all match: ids, names, SKUs, tracking numbers", { type: "string", minLength: 1, maxLength: 200 }),
       query("sort", "created_at (oldest first) or -created_at (newest first, the default)", { enum: [...SEARCH_SORTS] }),
     ],

@@ -72,7 +72,9 @@ describe("dashboard app", () => {
       offset: 40,
       limit: 20,
     });
-    expect(() => readSearch({ created_from: "2026-03-02", created_to: "2026-03-01" })).to.throw(HttpProblem);
+    // A range that ends before it starts is no mistake: it finds nothing.
+    expect(readSearch({ created_from: "2026-03-02", created_to: "2026-03-01t10:00:00z" })).to.include({ created_from: "2026-03-02T00:00:00.000Z", created_to: "2026-03-01T10:00:00.000Z" });
+    expect(() => readSearch({ created_from: "0000000000" })).to.throw(HttpProblem);
     expect(() => readSearch({ customer: ["a", "b"] })).to.throw(HttpProblem);
   });
 
