@@ -63,6 +63,15 @@ server_for() {
   esac
 }
 
+# Mocha's verdict in log $1: succeeds when something passed and nothing
+# failed; mocha_counts prints "<n> passing, <m> failing" for a summary line.
+mocha_passed() {
+  grep -Eq '^\s+[0-9]+ passing' "$1" && ! grep -Eq '^\s+[0-9]+ failing' "$1"
+}
+mocha_counts() {
+  printf '%s, %s' "$(grep -Eo '[0-9]+ passing' "$1" | tail -1 || echo "0 passing")" "$(grep -Eo '[0-9]+ failing' "$1" | tail -1 || echo "0 failing")"
+}
+
 # Makes the kustomization $1 (an overlay's, in a copy of deploy/k8s) take
 # pub/sub $2 and state store $3 instead of Redis, and with $4 = deno the
 # services on Deno: the one-line edits the README gives an operator.

@@ -71,8 +71,8 @@ status=0
 "${prefix[@]}" env COMPOSE_PROJECT="$PROJECT" COMPOSE_GATEWAY_URL=http://127.0.0.1:8000 \
   mocha --exit --timeout 240000 --require dist/tests/support/system-hooks.js dist/tests/e2e/saga.test.js \
   2>&1 | tee "$OUT/e2e.log" || status=1
-grep -Eq '^\s+[0-9]+ passing' "$OUT/e2e.log" && ! grep -Eq '^\s+[0-9]+ failing' "$OUT/e2e.log" || status=1
-say "compose: $(grep -Eo '[0-9]+ passing' "$OUT/e2e.log" | tail -1), $(grep -Eo '[0-9]+ failing' "$OUT/e2e.log" | tail -1 || echo "0 failing")"
+mocha_passed "$OUT/e2e.log" || status=1
+say "compose: $(mocha_counts "$OUT/e2e.log")"
 if [ -n "$ENGINE_PID" ]; then
   netns_sealed "$ENGINE_NETNS"
   say "no route off this machine in $ENGINE_NETNS: $(ip -n "$ENGINE_NETNS" route | wc -l) routes ($(ip -n "$ENGINE_NETNS" route | awk '{print $1" dev "$3}' | paste -sd, -)), none through a gateway, no default"

@@ -90,6 +90,6 @@ ip netns exec "$K8S_NETNS" env K8S_NAMESPACE="$NAMESPACE" K8S_CHOICE="$choice" \
   K8S_MAILBOX_TLS="$K8S_RUN/pki/mailbox.key:$K8S_RUN/pki/mailbox.crt" \
   mocha --timeout 240000 --require dist/tests/support/system-hooks.js dist/tests/e2e/saga.test.js dist/tests/k8s/cluster.test.js \
   2>&1 | tee "$out/e2e.log" || status=1
-grep -Eq '^\s+[0-9]+ passing' "$out/e2e.log" && ! grep -Eq '^\s+[0-9]+ failing' "$out/e2e.log" || status=1
-k8s_say "$choice: $(grep -Eo '[0-9]+ passing' "$out/e2e.log" | tail -1)$(grep -Eo ', [0-9]+ failing' "$out/e2e.log" | tail -1 || true) ($(grep -Eo '[0-9]+ failing' "$out/e2e.log" | tail -1 || echo "0 failing"))"
+mocha_passed "$out/e2e.log" || status=1
+k8s_say "$choice: $(mocha_counts "$out/e2e.log")"
 exit "$status"
