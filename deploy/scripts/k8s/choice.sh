@@ -41,6 +41,9 @@ finish() {
         -o jsonpath="{.status.containerStatuses[?(@.name==\"$container\")].lastState}" >"$out/pods/${pod#pod/}.$container.last-state.json" 2>&1
       kc -n "$NAMESPACE" logs "$pod" -c "$container" --previous --request-timeout 20s \
         >"$out/pods/${pod#pod/}.$container.previous.log" 2>&1
+      # In the output too: CI keeps only what was printed.
+      k8s_say "${pod#pod/}/$container restarted; how its last run ended: $(cat "$out/pods/${pod#pod/}.$container.last-state.json")"
+      tail -n 25 "$out/pods/${pod#pod/}.$container.previous.log" | sed "s|^|[k8s]   ${pod#pod/}/$container: |" >&2
     done
   done
   kc -n "$NAMESPACE" get events --sort-by=.lastTimestamp --request-timeout 20s >"$out/events.txt" 2>&1 || true
