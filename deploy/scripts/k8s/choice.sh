@@ -23,7 +23,7 @@ mkdir -p "$out/pods"
 
 # The manifests as a user would have them for this choice: a copy of
 # deploy/k8s and tests/k8s, with the prod overlay's components lines changed.
-work="$(mktemp -d "${TMPDIR:-/tmp}/logistics-choice-XXXXXX")"
+work="$(mktemp -d "${TMPDIR:-/tmp}/logistics-choice-XXXXXX")" applied_at="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 servers_started=()
 finish() {
   local status=$?
@@ -46,6 +46,15 @@ finish() {
       tail -n 25 "$out/pods/${pod#pod/}.$container.previous.log" | sed "s|^|[k8s]   ${pod#pod/}/$container: |" >&2
     done
   done
+  # Dapr's control plane: what sentry, the operator and the injector said
+  # while this choice ran (a sidecar refused its identity shows there).
+  local deployment
+  for deployment in dapr-sentry dapr-operator dapr-sidecar-injector; do
+    kc -n dapr-system logs "deployment/$deployment" --since-time "$applied_at" --request-timeout 20s >"$out/$deployment.log" 2>&1
+  done
+  if [ -n "$(ls "$out"/pods/*.previous.log 2>/dev/null)" ]; then
+    grep -h '"level":"\(error\|warning\|fatal\)"' "$out"/dapr-*.log | tail -n 20 | sed 's|^|[k8s]   dapr-system: |' >&2
+  fi
   kc -n "$NAMESPACE" get events --sort-by=.lastTimestamp --request-timeout 20s >"$out/events.txt" 2>&1 || true
   kc -n "$NAMESPACE" get pods -o wide --request-timeout 20s >"$out/pods.txt" 2>&1 || true
   kc delete namespace "$NAMESPACE" --wait --timeout 120s --request-timeout 130s >/dev/null 2>&1 || true
@@ -73,7 +82,7 @@ case "$choice" in
   *) die "unknown choice $choice (dev, or prod-<pubsub>-<state>)" ;;
 esac
 
-started=$SECONDS
+started=$SECONDS applied_at="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 kc apply -k "$dir" >"$out/apply.txt" || die "kubectl apply -k failed for $choice"
 if ! kc -n "$NAMESPACE" wait --for=condition=Available deployments --all --timeout 300s >"$out/wait.txt" 2>&1; then
   kc -n "$NAMESPACE" get pods -o wide >&2
