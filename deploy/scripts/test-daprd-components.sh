@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The Go tests of our daprd (deploy/dapr/daprd: the RabbitMQ component's, and
-# the outbox relay's and circuit breaker's, which deploy/dapr/patches change;
-# the breaker's needs no server of its own), against real servers
+# the outbox relay's, circuit breaker's and sentry's, which deploy/dapr/patches
+# change; the breaker's needs no server of its own), against real servers
 # started here on 127.0.0.1 with fresh data directories and stopped when the
 # tests end: RabbitMQ on 5872, Redis on 6479, PostgreSQL on 5532 (not the
 # ports a running system uses). DAPRD_TEST_SERVERS picks the servers (default:
@@ -47,5 +47,13 @@ for name in $servers; do
   server_wait "$name" "${pids[i]}" "$data/$name.log" 60
   i=$((i + 1))
 done
+
+# Sentry's test starts an API server and etcd of its own on 127.0.0.1
+# (controller-runtime's envtest): the test cluster's binaries, built once
+# and cached (npm run test:k8s builds them too).
+source "$ROOT_DIR/deploy/scripts/netns.sh"
+source "$ROOT_DIR/deploy/scripts/k8s/cluster.sh"
+cluster_build
+export KUBE_ASSETS="$K8S_BIN"
 
 bash "$ROOT_DIR/deploy/scripts/install-dapr.sh" test -count=1 "$@"

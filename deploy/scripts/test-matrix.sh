@@ -64,10 +64,11 @@ run_one() {
 }
 
 # Our daprd's own Go tests, on their own, before the suites run on it: its
-# outbox relay (no fixed 1 s wait) and its circuit breakers always, on a Redis
-# and a PostgreSQL of their own; its RabbitMQ component (a connection per
-# subscription) with RabbitMQ among the choices.
-daprd_servers="redis postgres" daprd_tests=(-run '^(TestOutbox|TestBreaker)')
+# outbox relay (no fixed 1 s wait), its circuit breakers and sentry's read
+# through its cache always, on a Redis, a PostgreSQL and an API server of
+# their own; its RabbitMQ component (a connection per subscription) with
+# RabbitMQ among the choices.
+daprd_servers="redis postgres" daprd_tests=(-run '^(TestOutbox|TestBreaker|TestSentry)')
 if [[ " $pubsubs " == *" rabbitmq "* ]]; then daprd_servers="rabbitmq redis postgres" daprd_tests=(); fi
 say "== daprd (Go tests: $daprd_servers)"
 start=$SECONDS

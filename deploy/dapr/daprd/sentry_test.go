@@ -1,0 +1,135 @@
+package components
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	configv1alpha1 "github.com/dapr/dapr/pkg/apis/configuration/v1alpha1"
+	sentrykubernetes "github.com/dapr/dapr/pkg/sentry/server/validator/kubernetes"
+)
+
+// Sentry's Kubernetes validator with deploy/dapr/patches/sentry-read-through.patch,
+// against a real API server and etcd (the test cluster's binaries, in
+// $KUBE_ASSETS): a Configuration the validator's informer cache does not
+// hold yet is read from the API server, so a sidecar started with it gets
+// its identity instead of "failed to get configuration"; one that exists
+// nowhere is still refused.
+//
+// The cache is a real controller-runtime cache, synced, whose Configuration
+// informer only takes objects labelled stale=no: the Configuration created
+// without that label stands for one whose watch event has not arrived yet.
+func TestSentryReadsThroughItsCache(t *testing.T) {
+	assets := os.Getenv("KUBE_ASSETS")
+	if assets == "" {
+		t.Fatal("KUBE_ASSETS: the directory of kube-apiserver, etcd and kubectl (deploy/scripts/test-daprd-components.sh sets it)")
+	}
+	env := &envtest.Environment{
+		BinaryAssetsDirectory: assets,
+		// Dapr's CRDs as its Helm chart installs them.
+		CRDDirectoryPaths:        []string{filepath.Join("..", "..", "..", "charts", "dapr", "crds")},
+		ErrorIfCRDPathMissing:    true,
+		ControlPlaneStartTimeout: 2 * time.Minute,
+	}
+	cfg, err := env.Start()
+	if err != nil {
+		t.Fatalf("starting the API server: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := env.Stop(); err != nil {
+			t.Errorf("stopping the API server: %v", err)
+		}
+	})
+
+	scheme := runtime.NewScheme()
+	if err := configv1alpha1.AddToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	if err := corev1.AddToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	live, err := client.New(cfg, client.Options{Scheme: scheme})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+
+	namespace := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "logistics"}}
+	if err := live.Create(ctx, namespace); err != nil {
+		t.Fatal(err)
+	}
+	seen := &configv1alpha1.Configuration{ObjectMeta: metav1.ObjectMeta{Namespace: "logistics", Name: "seen", Labels: map[string]string{"stale": "no"}}}
+	if err := live.Create(ctx, seen); err != nil {
+		t.Fatalf("creating Configuration seen: %v", err)
+	}
+
+	cached, err := cache.New(cfg, cache.Options{
+		Scheme: scheme,
+		ByObject: map[client.Object]cache.ByObject{
+			&configv1alpha1.Configuration{}: {Label: labels.SelectorFromSet(labels.Set{"stale": "no"})},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cached.GetInformer(ctx, &configv1alpha1.Configuration{}); err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = cached.Start(ctx) }()
+	if !cached.WaitForCacheSync(ctx) {
+		t.Fatal("the cache did not sync")
+	}
+
+	// Created after the cache synced, and not in it.
+	trust := "logistics.example"
+	late := &configv1alpha1.Configuration{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "logistics", Name: "late"},
+		Spec:       configv1alpha1.ConfigurationSpec{AccessControlSpec: &configv1alpha1.AccessControlSpec{TrustDomain: trust}},
+	}
+	if err := live.Create(ctx, late); err != nil {
+		t.Fatalf("creating Configuration late: %v", err)
+	}
+	lateKey := types.NamespacedName{Namespace: "logistics", Name: "late"}
+
+	// What sentry's validator met: the cache alone does not know it.
+	if err := cached.Get(ctx, lateKey, &configv1alpha1.Configuration{}); !apierrors.IsNotFound(err) {
+		t.Fatalf("the cache alone: want NotFound for logistics/late, got %v", err)
+	}
+
+	t.Run("a Configuration the cache holds comes from the cache", func(t *testing.T) {
+		var got configv1alpha1.Configuration
+		if err := sentrykubernetes.ReadThrough(ctx, cached, nil, types.NamespacedName{Namespace: "logistics", Name: "seen"}, &got); err != nil {
+			t.Fatalf("ReadThrough(seen) without an API server client: %v", err)
+		}
+	})
+
+	t.Run("a Configuration not in the cache yet is read from the API server", func(t *testing.T) {
+		var got configv1alpha1.Configuration
+		if err := sentrykubernetes.ReadThrough(ctx, cached, live, lateKey, &got); err != nil {
+			t.Fatalf("ReadThrough(late): %v", err)
+		}
+		if got.Spec.AccessControlSpec == nil || got.Spec.AccessControlSpec.TrustDomain != trust {
+			t.Fatalf("ReadThrough(late): spec %+v, want trust domain %q", got.Spec, trust)
+		}
+	})
+
+	t.Run("a Configuration that exists nowhere is still refused", func(t *testing.T) {
+		err := sentrykubernetes.ReadThrough(ctx, cached, live, types.NamespacedName{Namespace: "logistics", Name: "missing"}, &configv1alpha1.Configuration{})
+		if !apierrors.IsNotFound(err) {
+			t.Fatalf("ReadThrough(missing): want NotFound, got %v", err)
+		}
+	})
+}
