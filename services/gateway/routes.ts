@@ -35,11 +35,16 @@ export interface GatewayRoutesDeps {
  */
 export function upstreamOf(matched: Matched, upstreams: Upstreams, search: string): { appId: string; path?: string } {
   const { operation, params } = matched;
-  if (operation.service !== "each") return { appId: upstreams[operation.service] };
+  const deployed = (service: string): string => {
+    const appId = upstreams[service as keyof Upstreams];
+    if (appId === "") throw new HttpProblem(KitProblems.unavailable, `No ${service} service is deployed here (its app id is set empty)`);
+    return appId;
+  };
+  if (operation.service !== "each") return { appId: deployed(operation.service) };
   const service = params.service!;
   if (!Object.hasOwn(upstreams, service)) throw new HttpProblem(KitProblems.notFound, `No service ${service}`);
   const path = operation.upstream!.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(params[name]!));
-  return { appId: upstreams[service as keyof Upstreams], path: `${path.slice(1)}${search}` };
+  return { appId: deployed(service), path: `${path.slice(1)}${search}` };
 }
 
 export function gatewayRoutes(deps: GatewayRoutesDeps): Router {
@@ -47,7 +52,7 @@ export function gatewayRoutes(deps: GatewayRoutesDeps): Router {
   const { routes } = deps;
 
   router.get("/health", async (ctx) => {
-    const health = await systemHealth(deps.sidecar, deps.invoker, Object.values(deps.upstreams));
+    const health = await systemHealth(deps.sidecar, deps.invoker, Object.values(deps.upstreams).filter((appId) => appId !== ""));
     ctx.status = health.status === "ok" ? 200 : 503;
     ctx.body = health;
   });

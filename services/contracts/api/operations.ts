@@ -9,13 +9,14 @@ import { deadLetterDiscardSchema } from "../../kit/events/dead-letters.ts";
 import type { JsonSchema } from "../../kit/validation.ts";
 import { MAX_PAGE, MAX_PAGE_SIZE } from "../../kit/http/paging.ts";
 import { itemInputSchema, restockSchema, SKU_PATTERN, stockItemSchema } from "./inventory.ts";
+import { dashboardSummarySchema, INSTANT_SCHEMA, orderViewSchema, SEARCH_SORTS } from "./dashboard.ts";
 import { notificationSchema } from "./notifications.ts";
 import { IDEMPOTENCY_KEY_PATTERN, newOrderSchema, ORDER_STATUSES, orderSchema, statusUpdateSchema } from "./orders.ts";
 import { paymentSchema } from "./payments.ts";
 import { positionSchema, scanSchema, shipmentSchema, trackingSchema } from "./shipments.ts";
 
 /** The app-ids of the services behind the gateway. */
-export type ServiceId = "order" | "inventory" | "payment" | "tracking" | "notification";
+export type ServiceId = "order" | "inventory" | "payment" | "tracking" | "notification" | "dashboard";
 
 /** Who a caller is to the API. */
 export const ROLES = ["customer", "operator", "courier"] as const;
@@ -80,6 +81,8 @@ export const SCHEMAS: Record<string, JsonSchema> = {
   Shipment: shipmentSchema,
   Tracking: trackingSchema,
   Notification: notificationSchema,
+  DashboardSummary: dashboardSummarySchema,
+  OrderView: orderViewSchema,
 };
 
 /** What a problem answer's body is (RFC 9457). */
@@ -339,6 +342,32 @@ export const OPERATIONS: Operation[] = [
     parameters: [byOrder],
     answers: { "200": { description: "The notifications", schema: listOf("Notification") }, "422": badQuery },
   },
+  {
+    service: "dashboard",
+    method: "get",
+    path: "/api/v1/dashboard/summary",
+    access: OPERATORS,
+    summary: "How things stand: orders by status, the last hour's throughput and revenue, the saga's latency, low stock, couriers' load",
+    answers: { "200": { description: "The summary, from the read side's projection of every event", schema: ref("DashboardSummary") } },
+  },
+  {
+    service: "dashboard",
+    method: "get",
+    path: "/api/v1/search/orders",
+    access: OPERATORS,
+    summary: "Search orders by customer, SKU, status, creation time and text",
+    parameters: [
+      ...paging,
+      query("customer", "The customer's email (any case) or words of their name", { type: "string", minLength: 1, maxLength: 200 }),
+      query("sku", "Orders with this SKU", { type: "string", pattern: SKU_PATTERN }),
+      query("status", "Orders with this status", { enum: [...ORDER_STATUSES] }),
+      query("created_from", "Created at or after (a date, or a date-time)", INSTANT_SCHEMA),
+      query("created_to", "Created before (a date, or a date-time); a range that ends before it starts finds nothing", INSTANT_SCHEMA),
+      query("q", "Words that must all match: ids, names, SKUs, tracking numbers", { type: "string", minLength: 1, maxLength: 200 }),
+      query("sort", "created_at (oldest first) or -created_at (newest first, the default)", { enum: [...SEARCH_SORTS] }),
+    ],
+    answers: { "200": { description: "A page of orders as the read side knows them", schema: paged("OrderView") }, "422": badQuery },
+  },
 ];
 
 /** Answers every operation that is not public may give: the gateway's, about the caller. */
@@ -347,7 +376,7 @@ export const SECURED_ANSWERS: Record<string, Answer> = {
   "403": { description: "The caller's role may not call this operation" },
 };
 
-const service = path("service", "The service whose dead letters: order, inventory, payment, tracking or notification");
+const service = path("service", "The service whose dead letters: order, inventory, payment, tracking, notification or dashboard");
 const deadLetterList: JsonSchema = {
   type: "object",
   description: "The kept dead letters by dead-letter topic",

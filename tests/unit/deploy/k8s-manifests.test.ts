@@ -56,7 +56,9 @@ function servicesTable(): { id: string; port: number }[] {
   const section = doc.slice(doc.indexOf("\n## Services\n"), doc.indexOf("\n## ", doc.indexOf("\n## Services\n") + 1));
   return [...section.matchAll(/^\| `([a-z]+)` \| (\d+) \|/gm)].map((m) => ({ id: m[1]!, port: Number(m[2]) }));
 }
-const services = servicesTable();
+/** The services the manifests deploy: all but the read side, which they do not have yet (the gateway runs with READ_SIDE=off). */
+const NOT_ON_KUBERNETES = ["dashboard"];
+const services = servicesTable().filter((s) => !NOT_ON_KUBERNETES.includes(s.id));
 
 /** The variables a service reads: services/kit/config.ts and services/<id>/config.ts. */
 function variablesRead(id: string): Set<string> {
@@ -155,7 +157,7 @@ function generatedSecrets(dir: string): string[] {
 }
 
 describe("Kubernetes manifests", () => {
-  it("parse, and docs/architecture.md lists the six services", () => {
+  it("parse, and docs/architecture.md lists the six services they deploy", () => {
     expect(manifests.length).to.be.greaterThan(40);
     expect(services.map((s) => s.id).sort()).to.deep.equal(["gateway", "inventory", "notification", "order", "payment", "tracking"]);
   });

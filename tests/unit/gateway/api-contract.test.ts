@@ -8,13 +8,14 @@ import { expect } from "chai";
 import type Koa from "koa";
 import { answersOf, OPERATIONS, PATH_PARAMETER_ANSWER, SCHEMAS } from "../../../services/contracts/api/operations.ts";
 import type { Operation, ServiceId } from "../../../services/contracts/api/operations.ts";
+import { buildApp as dashboardApp } from "../../../services/dashboard/app.ts";
 import { buildApp as inventoryApp } from "../../../services/inventory/app.ts";
 import { buildApp as notificationApp } from "../../../services/notification/app.ts";
 import { buildApp as orderApp } from "../../../services/order/app.ts";
 import { buildApp as paymentApp } from "../../../services/payment/app.ts";
 import { buildApp as trackingApp } from "../../../services/tracking/app.ts";
 import { schemaCheck } from "../../../services/kit/validation.ts";
-import { appBasics, call, FakePublisher, FakeStateStore } from "../../support/fakes.ts";
+import { appBasics, call, FakeProjections, FakePublisher, FakeStateStore } from "../../support/fakes.ts";
 
 function apps(): Record<ServiceId, Koa> {
   const base = (id: string) => ({ ...appBasics(id), pubsubName: "pubsub", store: new FakeStateStore(), publisher: new FakePublisher() });
@@ -24,6 +25,7 @@ function apps(): Record<ServiceId, Koa> {
     payment: paymentApp({ ...base("payment"), currency: "EUR", provider: { ready: async () => {} } }),
     tracking: trackingApp({ ...base("tracking"), couriers: ["ada"] }),
     notification: notificationApp({ ...base("notification"), bindings: { send: async () => undefined }, emailBinding: "email", operationsEmail: "ops@example.com" }),
+    dashboard: dashboardApp({ ...base("dashboard"), projections: new FakeProjections() }),
   };
 }
 

@@ -1,0 +1,26 @@
+/** The dashboard's app (the read side), built from its dependencies (real or fake). */
+import type Koa from "koa";
+import { KeyLocks } from "../kit/coordination/locks.ts";
+import type { StateStore } from "../kit/ports/ports.ts";
+import { createServiceApp } from "../kit/service-app.ts";
+import type { ServiceDeps } from "../kit/service-app.ts";
+import { dashboardSubscriptions } from "./events.ts";
+import type { Projections } from "./read-side.ts";
+import { dashboardRoutes } from "./routes.ts";
+
+export interface DashboardAppDeps extends ServiceDeps {
+  /** Where the kit keeps applied event ids and dead letters (the sidecar's state store). */
+  store: StateStore;
+  projections: Projections;
+  now?: () => Date;
+}
+
+export function buildApp(deps: DashboardAppDeps): Koa {
+  return createServiceApp({
+    ...deps,
+    readiness: [...(deps.readiness ?? []), { name: "mongodb", check: () => deps.projections.ping() }],
+    locks: new KeyLocks(deps.store),
+    subscriptions: dashboardSubscriptions(deps.projections, deps.now),
+    routers: [dashboardRoutes(deps.projections)],
+  });
+}

@@ -1,0 +1,17 @@
+import type { Env, KitConfig } from "../kit/config.ts";
+import { loadKitConfig, readString } from "../kit/config.ts";
+
+export interface DashboardConfig extends KitConfig {
+  /** The secret store component, and the secret in it that holds the MongoDB connection string. */
+  secretStoreName: string;
+  mongodbUrlSecret: string;
+}
+
+/** Reads the dashboard's configuration; throws ConfigError naming a bad variable. */
+export function loadConfig(env: Env): DashboardConfig {
+  return {
+    ...loadKitConfig(env, "dashboard", 8080),
+    secretStoreName: readString(env, "SECRETSTORE_NAME", "secretstore"),
+    mongodbUrlSecret: readString(env, "MONGODB_URL_SECRET", "MONGODB_URL"),
+  };
+}

@@ -1,0 +1,18 @@
+/** The read side listens to every event of the catalog and projects it. */
+import { EVENTS } from "../contracts/events.ts";
+import type { EventMap, EventType } from "../contracts/events.ts";
+import type { EventHandler, EventHandlers } from "../kit/events/handlers.ts";
+import { subscriptionsFor } from "../kit/events/handlers.ts";
+import type { SubscriptionSpec } from "../kit/events/handlers.ts";
+import type { ProjectedEvent } from "./projection.ts";
+import type { Projections } from "./read-side.ts";
+
+export function dashboardSubscriptions(projections: Projections, now: () => Date = () => new Date()): SubscriptionSpec[] {
+  const project: EventHandler = async (event, logger) => {
+    // The CloudEvent's time orders reports of one thing; Dapr sets it on publishing.
+    const changed = await projections.apply({ id: event.id, type: event.type, time: event.time ?? now().toISOString(), data: event.data } as ProjectedEvent);
+    logger.debug({ type: event.type, changed }, "event projected");
+  };
+  const handlers = Object.fromEntries((Object.keys(EVENTS) as EventType[]).map((type) => [type, project])) as EventHandlers<EventMap>;
+  return subscriptionsFor<EventMap>(EVENTS, handlers);
+}
