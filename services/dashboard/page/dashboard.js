@@ -18,6 +18,9 @@
   }
   let token = sessionStorage.getItem("operator-token");
 
+  // A JWT (three dot-separated parts) goes as a bearer token, anything else as an API key.
+  const credentials = () => (token.split(".").length === 3 ? { Authorization: `Bearer ${token}` } : { "x-api-key": token });
+
   function say(state, text) {
     connection.dataset.state = state;
     connection.textContent = text;
@@ -108,7 +111,7 @@
 
   // Server-Sent Events over fetch: blocks separated by a blank line, "event:" and "data:" fields.
   async function stream() {
-    const response = await fetch("/api/v1/dashboard/stream", { headers: { Authorization: `Bearer ${token}`, Accept: "text/event-stream" } });
+    const response = await fetch("/api/v1/dashboard/stream", { headers: { ...credentials(), Accept: "text/event-stream" } });
     if (response.status === 401 || response.status === 403) {
       sessionStorage.removeItem("operator-token");
       token = null;
@@ -149,7 +152,7 @@
     const counts = await Promise.all(
       SERVICES.map(async (service) => {
         try {
-          const response = await fetch(`/api/v1/dead-letters/${service}`, { headers: { Authorization: `Bearer ${token}` } });
+          const response = await fetch(`/api/v1/dead-letters/${service}`, { headers: credentials() });
           if (!response.ok) return [service, null];
           const letters = await response.json();
           return [service, Object.values(letters).reduce((sum, list) => sum + list.length, 0)];
