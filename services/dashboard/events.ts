@@ -17,5 +17,6 @@ export function dashboardSubscriptions(projections: Projections, now: () => Date
     logger.debug({ type: event.type, changed }, "event projected");
   };
   const handlers = Object.fromEntries((Object.keys(EVENTS) as EventType[]).map((type) => [type, project])) as EventHandlers<EventMap>;
-  return subscriptionsFor<EventMap>(EVENTS, handlers);
+  // A view records the ids of the events applied to it (projection.ts).
+  return subscriptionsFor<EventMap>(EVENTS, handlers).map((spec) => ({ ...spec, idempotent: true }));
 }
