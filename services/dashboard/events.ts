@@ -7,12 +7,16 @@ import type { SubscriptionSpec } from "../kit/events/handlers.ts";
 import type { ProjectedEvent } from "./projection.ts";
 import type { Projections } from "./read-side.ts";
 
-export function dashboardSubscriptions(projections: Projections, now: () => Date = () => new Date()): SubscriptionSpec[] {
+/** `onApplied` hears of each event that changed a view (the live page's feed). */
+export function dashboardSubscriptions(projections: Projections, now: () => Date = () => new Date(), onApplied: (event: ProjectedEvent) => void = () => {}): SubscriptionSpec[] {
   const project: EventHandler = async (event, logger) => {
     // The CloudEvent's time orders reports of one thing; Dapr sets it on publishing.
-    const changed = await projections.apply({ id: event.id, type: event.type, time: event.time ?? now().toISOString(), data: event.data } as ProjectedEvent);
+    const projected = { id: event.id, type: event.type, time: event.time ?? now().toISOString(), data: event.data } as ProjectedEvent;
+    const changed = await projections.apply(projected);
+    if (changed) onApplied(projected);
     logger.debug({ type: event.type, changed }, "event projected");
   };
   const handlers = Object.fromEntries((Object.keys(EVENTS) as EventType[]).map((type) => [type, project])) as EventHandlers<EventMap>;
-  return subscriptionsFor<EventMap>(EVENTS, handlers);
+  // A view records the ids of the events applied to it (projection.ts).
+  return subscriptionsFor<EventMap>(EVENTS, handlers).map((spec) => ({ ...spec, idempotent: true }));
 }

@@ -1,6 +1,8 @@
 /** Starts the dashboard (the read side). */
+import { onShutdownSignal } from "../kit/runtime.ts";
 import { runService } from "../kit/service.ts";
 import { buildApp } from "./app.ts";
+import { LiveFeed } from "./live.ts";
 import { loadConfig } from "./config.ts";
 import { ReadSide } from "./read-side.ts";
 import { ReadModel } from "./store.ts";
@@ -13,5 +15,8 @@ await runService(loadConfig, ({ config, basics, dapr }) => {
     if (!url) throw new Error(`secret ${config.mongodbUrlSecret} in ${config.secretStoreName} is empty`);
     return ReadModel.connect(url);
   }, basics.logger);
-  return buildApp({ ...basics, store: dapr.state, projections: readSide });
+  const feed = new LiveFeed(() => readSide.summary(), basics.logger);
+  // Open streams would hold the graceful shutdown up until its timeout.
+  onShutdownSignal(() => feed.close());
+  return buildApp({ ...basics, store: dapr.state, projections: readSide, feed });
 });

@@ -1,4 +1,5 @@
 /** The read side's API: the operations' summary and the order search. */
+import { PassThrough } from "node:stream";
 import Router from "@koa/router";
 import { INSTANT_SCHEMA, SEARCH_SORTS } from "../contracts/api/dashboard.ts";
 import type { SearchSort } from "../contracts/api/dashboard.ts";
@@ -8,6 +9,7 @@ import type { OrderStatus } from "../contracts/api/orders.ts";
 import { readPaging } from "../kit/http/paging.ts";
 import { schemaCheck } from "../kit/validation.ts";
 import type { FieldError } from "../kit/http/problems.ts";
+import type { LiveFeed } from "./live.ts";
 import type { Projections } from "./read-side.ts";
 import type { OrderSearch } from "./store.ts";
 
@@ -65,8 +67,37 @@ export function readSearch(query: Record<string, unknown>): OrderSearch {
   return { ...filters, offset: paging.offset, limit: paging.page_size };
 }
 
-export function dashboardRoutes(projections: Projections): Router {
+/** How often an idle stream says it is still there (proxies close silent connections). */
+const KEEP_ALIVE_MS = 15_000;
+
+export function dashboardRoutes(projections: Projections, feed: LiveFeed): Router {
   const router = new Router();
+  // Server-Sent Events: "events" (the latest), then "summary" and each "event" as they come.
+  router.get("/api/v1/dashboard/stream", async (ctx) => {
+    const stream = new PassThrough();
+    const write = (chunk: string) => {
+      if (!stream.writableEnded) stream.write(chunk);
+    };
+    ctx.req.socket?.setNoDelay?.(true);
+    ctx.req.socket?.setTimeout?.(0);
+    ctx.status = 200;
+    ctx.set({ "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-store", "x-accel-buffering": "no" });
+    ctx.body = stream;
+    // The browser reconnects after this long if the stream breaks.
+    write("retry: 2000\n\n");
+    const keepAlive = setInterval(() => write(": still here\n\n"), KEEP_ALIVE_MS);
+    const stop = await feed.watch({
+      send: (event, data) => write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`),
+      end: () => stream.end(),
+    });
+    const close = () => {
+      clearInterval(keepAlive);
+      stop();
+      stream.end();
+    };
+    ctx.res.once("close", close);
+    stream.once("close", close);
+  });
   router.get("/api/v1/dashboard/summary", async (ctx) => {
     ctx.body = await projections.summary();
   });

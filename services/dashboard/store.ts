@@ -1,11 +1,15 @@
 /**
  * The read model in MongoDB, through mongoose: the only code of the platform
  * that knows a database. One document per order, per SKU and per minute of
- * statistics, each written by the projection's rules (projection.ts):
- * a view is read, the event applied, and the view written back only if its
- * revision is still the one read (another delivery may have won meanwhile;
- * then it is read again). Statistics are increments, made once per order
- * because the projection reports each effect once.
+ * statistics, each written by the projection's rules (projection.ts): a view
+ * is read, the event applied, and the view written back. One dashboard
+ * replica projects (its deployment keeps one), and within it the deliveries
+ * of one view take turns (SerialKeys), so a view is never written from a
+ * stale read; two deliveries creating one view meet at the insert's unique
+ * _id, and the loser reads again. Writes select by _id alone, the one filter
+ * FerretDB's SQLite backend looks up instead of scanning the collection.
+ * Statistics are increments, made once per order because the projection
+ * reports each effect once.
  *
  * Works on MongoDB and on FerretDB (which the scripts run here): only
  * finds, counts, replaces and increments, no aggregation stages.
@@ -123,6 +127,27 @@ const minuteSchema = new mongoose.Schema(
 /** A write that lost to another for the same document: read again and retry. */
 const MAX_ATTEMPTS = 20;
 
+/** Runs tasks of one key one after another, and tasks of different keys at once. */
+export class SerialKeys {
+  readonly #tails = new Map<string, Promise<unknown>>();
+
+  run<T>(key: string, task: () => Promise<T>): Promise<T> {
+    const previous = this.#tails.get(key) ?? Promise.resolve();
+    const result = previous.then(task, task);
+    const tail = result.catch(() => {});
+    this.#tails.set(key, tail);
+    void tail.then(() => {
+      if (this.#tails.get(key) === tail) this.#tails.delete(key);
+    });
+    return result;
+  }
+
+  /** How many keys have tasks queued or running. */
+  get size(): number {
+    return this.#tails.size;
+  }
+}
+
 function isDuplicateKey(err: unknown): boolean {
   return (err as { code?: number }).code === 11000;
 }
@@ -139,6 +164,7 @@ export class ReadModel {
   readonly #orders: Model<Stored<OrderView>>;
   readonly #skus: Model<Stored<SkuView>>;
   readonly #minutes: Model<{ _id: string } & Partial<Omit<MinuteStats, "minute">>>;
+  readonly #serial = new SerialKeys();
 
   private constructor(connection: Connection) {
     this.#connection = connection;
@@ -173,8 +199,11 @@ export class ReadModel {
   /** Applies one event to the views it concerns; true if it changed anything. */
   async apply(event: ProjectedEvent): Promise<boolean> {
     const orderId = orderIdOf(event);
-    if (orderId) return this.#applyToOrder(orderId, event);
-    if ((SKU_EVENT_TYPES as readonly string[]).includes(event.type)) return this.#applyToSku(event.data as { sku: string }, event);
+    if (orderId) return this.#serial.run(`order:${orderId}`, () => this.#applyToOrder(orderId, event));
+    if ((SKU_EVENT_TYPES as readonly string[]).includes(event.type)) {
+      const data = event.data as { sku: string };
+      return this.#serial.run(`sku:${data.sku}`, () => this.#applyToSku(data, event));
+    }
     return false;
   }
 
@@ -203,7 +232,10 @@ export class ReadModel {
     throw new Error(`SKU ${data.sku}: ${MAX_ATTEMPTS} writes lost to others in a row`);
   }
 
-  /** Writes `view` as revision rev + 1 if the stored one is still `rev` (absent: not stored yet). */
+  /**
+   * Writes `view` as revision rev + 1 over revision `rev`; false if another
+   * delivery stored the first revision meanwhile (absent: not stored yet).
+   */
   async #write<V extends object>(model: Model<Stored<V>>, id: string, rev: number | undefined, view: V): Promise<boolean> {
     const next = { ...view, _id: id, rev: (rev ?? 0) + 1 } as Stored<V>;
     if (rev === undefined) {
@@ -215,7 +247,7 @@ export class ReadModel {
         throw err;
       }
     }
-    const result = await model.collection.replaceOne({ _id: id, rev } as never, next as never);
+    const result = await model.collection.replaceOne({ _id: id } as never, next as never);
     return result.matchedCount === 1;
   }
 
@@ -227,7 +259,12 @@ export class ReadModel {
       if (effect.kind === "failed") inc.failed = 1;
       if (effect.kind === "captured") inc.revenue = effect.amount;
       if (effect.kind === "refunded") inc.revenue = -effect.amount;
-      await this.#minutes.collection.updateOne({ _id: minuteOf(effect.at) } as never, { $inc: inc }, { upsert: true });
+      const upsert = () => this.#minutes.collection.updateOne({ _id: minuteOf(effect.at) } as never, { $inc: inc }, { upsert: true });
+      // Two first increments of a minute at once: one inserts, the other increments it.
+      await upsert().catch((err: unknown) => {
+        if (isDuplicateKey(err)) return upsert();
+        throw err;
+      });
     }
   }
 
@@ -299,6 +336,17 @@ export class ReadModel {
   /** How the database would run a search (its explain output). */
   async explainSearch(search: OrderSearch): Promise<unknown> {
     return this.#orders.find(ReadModel.filterOf(search)).sort({ created_at: -1 }).limit(search.limit).explain();
+  }
+
+  /**
+   * Writes order views as they are, in batches (a rebuild, or a benchmark's
+   * fill): each as its first revision, none already stored.
+   */
+  async loadOrders(views: OrderView[], batch = 1000): Promise<void> {
+    for (let i = 0; i < views.length; i += batch) {
+      const docs = views.slice(i, i + batch).map((view) => ({ ...view, _id: view.id, rev: 1 }));
+      await this.#orders.collection.insertMany(docs as never[], { ordered: false });
+    }
   }
 
   /** Drops every view and statistic (before a rebuild). */

@@ -26,6 +26,7 @@ import type {
   SidecarHealth,
   StateEntry,
   StateOperation,
+  StreamedResponse,
 } from "../../services/kit/ports/ports.ts";
 import { applySingle, outboxOperations } from "../../services/kit/dapr/state.ts";
 import { createLogger } from "../../services/kit/logger.ts";
@@ -146,6 +147,21 @@ export class FakeInvoker implements ServiceInvoker {
       timer = setTimeout(() => reject(new DaprTimeoutError(`invoke ${appId}: no answer in time`)), request.timeoutMs);
     });
     return Promise.race([answer, timeout]).finally(() => clearTimeout(timer));
+  }
+  /** The same answer, its body as a stream that ends with it (a stream test gives `streamed`). */
+  streamed?: (appId: string, request: InvokeRequest, signal: AbortSignal) => Promise<StreamedResponse> | StreamedResponse;
+  async stream(appId: string, request: InvokeRequest, signal: AbortSignal): Promise<StreamedResponse> {
+    this.calls.push({ appId, ...request });
+    if (this.streamed) return this.streamed(appId, request, signal);
+    const answer = await this.answer(appId, request);
+    const bytes = answer.body;
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(bytes);
+        controller.close();
+      },
+    });
+    return { status: answer.status, headers: answer.headers, body };
   }
 }
 

@@ -43,6 +43,8 @@ export interface Parameter {
 export interface Answer {
   description: string;
   schema?: JsonSchema;
+  /** The answer's media type when it is not JSON (a stream of Server-Sent Events). */
+  mediaType?: string;
   headers?: Record<string, { schema: JsonSchema }>;
 }
 
@@ -64,6 +66,8 @@ export interface Operation {
   answers: Record<string, Answer>;
   /** Who may call it. */
   access: Access;
+  /** Answers a stream that stays open (Server-Sent Events): the gateway passes it on as it comes. */
+  streams?: true;
 }
 
 /** The schemas of request and answer bodies, by component name. */
@@ -349,6 +353,21 @@ export const OPERATIONS: Operation[] = [
     access: OPERATORS,
     summary: "How things stand: orders by status, the last hour's throughput and revenue, the saga's latency, low stock, couriers' load",
     answers: { "200": { description: "The summary, from the read side's projection of every event", schema: ref("DashboardSummary") } },
+  },
+  {
+    service: "dashboard",
+    method: "get",
+    path: "/api/v1/dashboard/stream",
+    access: OPERATORS,
+    streams: true,
+    summary: "The live page's feed: the summary at most once a second while events apply, and each applied event as it is applied",
+    answers: {
+      "200": {
+        description: "Server-Sent Events: `events` (the latest, on connecting), `summary` (a DashboardSummary) and `event` (one applied event: id, type, at, order_id, status, sku); open until the client leaves",
+        mediaType: "text/event-stream",
+        schema: { type: "string" },
+      },
+    },
   },
   {
     service: "dashboard",

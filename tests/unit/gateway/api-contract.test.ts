@@ -94,6 +94,9 @@ describe("the API contract against the services' routers", () => {
     for (const operation of OPERATIONS) {
       const answered = new Set<string>();
       if (operation.service === "each") continue;
+      // A stream stays open until its client leaves, which an injected request
+      // cannot do: tests/unit/dashboard/live.test.ts reads it over a socket.
+      if (operation.streams) continue;
       for (const probe of probes(operation)) {
         const res = await call(built[operation.service as ServiceId], { method: probe.method as "GET", url: probe.url, ...(probe.headers ? { headers: probe.headers } : {}), ...(probe.payload !== undefined ? { payload: probe.payload } : {}) });
         const status = String(res.statusCode);
@@ -104,7 +107,7 @@ describe("the API contract against the services' routers", () => {
       seen.set(operation, answered);
     }
     expect(undocumented).to.deep.equal([]);
-    const neverAnswered = OPERATIONS.flatMap((operation) =>
+    const neverAnswered = OPERATIONS.filter((operation) => seen.has(operation)).flatMap((operation) =>
       ["400", "404", "415", "422"]
         .filter((status) => status in answersOf(operation) && !seen.get(operation)!.has(status))
         // 404 needs an id in the path; operations on a collection have none.
