@@ -278,9 +278,60 @@ export function minuteOf(at: string): string {
   return new Date(at).toISOString().slice(0, 16);
 }
 
-/** Percentile p (0..100) of sorted values, nearest rank; undefined for none. */
-export function percentile(sorted: number[], p: number): number | undefined {
-  if (sorted.length === 0) return undefined;
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
+/** Shipment statuses that still keep a courier busy. */
+export const ACTIVE_SHIPMENT = ["created", "picked_up", "in_transit", "out_for_delivery", "delivery_failed"];
+
+/**
+ * What an order view adds to the running totals the summary reads (orders
+ * by status, couriers' active shipments), as keys counted once each: only
+ * orders whose creation is known.
+ */
+export function talliesOf(view: OrderView | undefined): string[] {
+  if (!view?.created_at) return [];
+  const keys = [`status:${view.status}`];
+  if (view.shipment?.courier && ACTIVE_SHIPMENT.includes(view.shipment.status)) keys.push(`courier:${view.shipment.courier}`);
+  return keys;
+}
+
+/**
+ * How the running totals change when a view goes from `before` to `after`:
+ * the deltas of all the writes of one view add up to the totals of its
+ * latest version, whatever order its events came in.
+ */
+export function tallyDelta(before: OrderView | undefined, after: OrderView): Record<string, number> {
+  const delta: Record<string, number> = {};
+  for (const key of talliesOf(before)) delta[key] = (delta[key] ?? 0) - 1;
+  for (const key of talliesOf(after)) delta[key] = (delta[key] ?? 0) + 1;
+  for (const key of Object.keys(delta)) if (delta[key] === 0) delete delta[key];
+  return delta;
+}
+
+/**
+ * The saga-time histogram's buckets, by upper bound in milliseconds: 100 ms
+ * and then 10 % more each, up to over two hours. A percentile read from it
+ * is the upper bound of its bucket: at most 10 % above the exact value.
+ */
+export const SAGA_BUCKETS_MS: readonly number[] = (() => {
+  const bounds: number[] = [];
+  for (let bound = 100; bound < 2 * 3600_000 * 1.1; bound *= 1.1) bounds.push(Math.round(bound));
+  return bounds;
+})();
+
+/** The bucket of a saga time (the last one holds everything longer). */
+export function sagaBucket(ms: number): number {
+  const index = SAGA_BUCKETS_MS.findIndex((bound) => ms <= bound);
+  return index === -1 ? SAGA_BUCKETS_MS.length - 1 : index;
+}
+
+/** Percentile p (0..100) of a histogram (counts by bucket), nearest rank, as its bucket's upper bound; undefined when empty. */
+export function bucketPercentile(counts: readonly number[], p: number): number | undefined {
+  const total = counts.reduce((sum, n) => sum + n, 0);
+  if (total === 0) return undefined;
+  const rank = Math.min(total, Math.max(1, Math.ceil((p / 100) * total)));
+  let seen = 0;
+  for (let i = 0; i < counts.length; i++) {
+    seen += counts[i] ?? 0;
+    if (seen >= rank) return SAGA_BUCKETS_MS[i];
+  }
+  return SAGA_BUCKETS_MS.at(-1);
 }
