@@ -10,8 +10,9 @@
  *   clock for that order), never replaced by an older one; facts from other
  *   services (payment, shipment) are kept in their own fields, each by its
  *   own progression (a refund after a capture, never the reverse);
- * - what the charts count (an order created, confirmed, failed; money taken)
- *   is reported once per order as an effect, when the view first learns it.
+ * - what the charts count (an order created, confirmed, failed; money taken
+ *   or refunded) is reported once per order as an effect, when the view
+ *   first learns it.
  */
 import type { OrderStatus } from "../contracts/api/orders.ts";
 import type { EventMap, EventType, OrderSnapshot } from "../contracts/events.ts";
@@ -41,6 +42,8 @@ export interface OrderView {
   terms: string[];
   /** The CloudEvent ids applied. */
   applied: string[];
+  /** The money moves already counted in the statistics (a capture, a refund: one each per order). */
+  counted?: { captured?: true; refunded?: true };
 }
 
 /** A SKU's stock as inventory last reported it. */
@@ -225,9 +228,13 @@ export function applyToOrder(current: OrderView | undefined, event: ProjectedEve
           payment: { id: d.payment_id, status, amount: d.amount, currency: d.currency, ...(d.decline_reason ? { decline_reason: d.decline_reason } : {}) },
         };
       }
-      // Money moved: each counted once, whatever order they arrive in.
-      if (status === "captured") effects.push({ kind: "captured", at: event.time, amount: d.amount });
-      if (status === "refunded") effects.push({ kind: "refunded", at: event.time, amount: d.amount });
+      // Money moved: each counted once per order, whatever order the events
+      // arrive in, and also when the same move comes again under another
+      // id (a rebuild's, then the service's own).
+      if ((status === "captured" || status === "refunded") && !before.counted?.[status]) {
+        effects.push({ kind: status, at: event.time, amount: d.amount });
+        view = { ...view, counted: { ...before.counted, [status]: true } };
+      }
       break;
     }
     case "shipment.created": {

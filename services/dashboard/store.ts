@@ -93,6 +93,7 @@ const orderSchema = new mongoose.Schema(
     failed_at: String,
     terms: [String],
     applied: [String],
+    counted: { type: new mongoose.Schema({ captured: Boolean, refunded: Boolean }, { _id: false }), default: undefined },
   },
   { versionKey: false, minimize: true },
 );
@@ -222,6 +223,10 @@ export class ReadModel {
   readonly #minutes: Model<{ _id: string } & Partial<Omit<MinuteStats, "minute">>>;
   readonly #tallies: Model<{ _id: string; n: number }>;
   readonly #serial = new SerialKeys();
+  /** Applies at work, and a clear() waiting for them to end (new applies wait for the clear). */
+  #inFlight = 0;
+  #drained: (() => void) | undefined;
+  #clearing: Promise<void> | undefined;
   readonly #orderViews: Views<OrderView>;
   readonly #skuViews: Views<SkuView>;
 
@@ -260,6 +265,17 @@ export class ReadModel {
 
   /** Applies one event to the views it concerns; true if it changed anything. */
   async apply(event: ProjectedEvent): Promise<boolean> {
+    while (this.#clearing) await this.#clearing;
+    this.#inFlight += 1;
+    try {
+      return await this.#apply(event);
+    } finally {
+      this.#inFlight -= 1;
+      if (this.#inFlight === 0) this.#drained?.();
+    }
+  }
+
+  async #apply(event: ProjectedEvent): Promise<boolean> {
     const orderId = orderIdOf(event);
     if (orderId) {
       const rule = (before: OrderView | undefined) => {
@@ -403,7 +419,7 @@ export class ReadModel {
     const filter = ReadModel.filterOf(search);
     const direction = search.sort === "created_at" ? 1 : -1;
     const [docs, total] = await Promise.all([
-      this.#orders.find(filter, { applied: 0, terms: 0 }).sort({ created_at: direction, _id: direction }).skip(search.offset).limit(search.limit).lean(),
+      this.#orders.find(filter, { applied: 0, terms: 0, counted: 0 }).sort({ created_at: direction, _id: direction }).skip(search.offset).limit(search.limit).lean(),
       this.#orders.countDocuments(filter),
     ]);
     return { items: docs.map((doc) => plain(doc as unknown as Stored<OrderView>)!), total };
@@ -426,12 +442,26 @@ export class ReadModel {
     }
   }
 
-  /** Drops every view and statistic (before a rebuild). */
+  /**
+   * Drops every view and statistic (before a rebuild), once the applies at
+   * work have ended; applies that come meanwhile wait for it.
+   */
   async clear(): Promise<void> {
-    this.#orderViews.recent.clear();
-    this.#skuViews.recent.clear();
-    await Promise.all([this.#orders.deleteMany({}), this.#skus.deleteMany({}), this.#minutes.deleteMany({}), this.#tallies.deleteMany({})]);
+    while (this.#clearing) await this.#clearing;
+    this.#clearing = (async () => {
+      if (this.#inFlight > 0) await new Promise<void>((resolve) => (this.#drained = resolve));
+      this.#drained = undefined;
+      this.#orderViews.recent.clear();
+      this.#skuViews.recent.clear();
+      await Promise.all([this.#orders.deleteMany({}), this.#skus.deleteMany({}), this.#minutes.deleteMany({}), this.#tallies.deleteMany({})]);
+    })();
+    try {
+      await this.#clearing;
+    } finally {
+      this.#clearing = undefined;
+    }
   }
+
 
   async close(): Promise<void> {
     await this.#connection.close();

@@ -135,7 +135,7 @@ describe("the dashboard's read model on a MongoDB-compatible server (mongoose)",
       const stored = (await model.searchOrders(search({ limit: 100 }))).items;
       expect(stored).to.have.length(expected.size);
       const comparable = (view: OrderView) => {
-        const { applied: _applied, terms: _terms, ...rest } = view;
+        const { applied: _applied, terms: _terms, counted: _counted, ...rest } = view;
         return JSON.parse(JSON.stringify(rest)) as unknown;
       };
       for (const view of stored) expect(comparable(view), view.id).to.deep.equal(comparable(expected.get(view.id)!));

@@ -118,6 +118,14 @@ describe("dashboard projection: orders", () => {
     ]);
   });
 
+  it("counts a capture and a refund once per order, also when they come again under other event ids (after a rebuild)", () => {
+    const again = (e: ProjectedEvent) => ({ ...e, id: `${e.id}-again` }) as ProjectedEvent;
+    const first = [captured(), refunded()];
+    const { view, effects } = project([...first, ...first.map(again)]);
+    expect(effects.map((e) => e.kind)).to.deep.equal(["captured", "refunded"]);
+    expect(view.counted).to.deep.equal({ captured: true, refunded: true });
+  });
+
   it("records a declined payment with its reason", () => {
     const { view } = project([ev("payment.declined", { order_id: "o1", payment_id: "p1", amount: 5, currency: "EUR", decline_reason: "insufficient_funds" })]);
     expect(view.payment).to.deep.equal({ id: "p1", status: "declined", amount: 5, currency: "EUR", decline_reason: "insufficient_funds" });
