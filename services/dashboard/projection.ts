@@ -314,13 +314,14 @@ export function tallyDelta(before: OrderView | undefined, after: OrderView): Rec
 }
 
 /**
- * The saga-time histogram's buckets, by upper bound in milliseconds: 100 ms
+ * The saga-time histogram's buckets, by upper bound in milliseconds: 1 ms
  * and then 10 % more each, up to over two hours. A percentile read from it
- * is the upper bound of its bucket: at most 10 % above the exact value.
+ * is its bucket's upper bound, rounded to the millisecond: at most 10 %
+ * above the exact value.
  */
 export const SAGA_BUCKETS_MS: readonly number[] = (() => {
   const bounds: number[] = [];
-  for (let bound = 100; bound < 2 * 3600_000 * 1.1; bound *= 1.1) bounds.push(Math.round(bound));
+  for (let bound = 1; bound < 2 * 3600_000 * 1.1; bound *= 1.1) bounds.push(bound);
   return bounds;
 })();
 
@@ -338,7 +339,7 @@ export function bucketPercentile(counts: readonly number[], p: number): number |
   let seen = 0;
   for (let i = 0; i < counts.length; i++) {
     seen += counts[i] ?? 0;
-    if (seen >= rank) return SAGA_BUCKETS_MS[i];
+    if (seen >= rank) return Math.round(SAGA_BUCKETS_MS[i]!);
   }
-  return SAGA_BUCKETS_MS.at(-1);
+  return Math.round(SAGA_BUCKETS_MS.at(-1)!);
 }
