@@ -8,6 +8,7 @@ import { dashboardSubscriptions } from "./events.ts";
 import { LiveFeed } from "./live.ts";
 import { pageRoutes } from "./page.ts";
 import type { Projections } from "./read-side.ts";
+import type { Rebuilder } from "./rebuild.ts";
 import { dashboardRoutes } from "./routes.ts";
 
 export interface DashboardAppDeps extends ServiceDeps {
@@ -16,6 +17,8 @@ export interface DashboardAppDeps extends ServiceDeps {
   projections: Projections;
   /** The live page's feed (made here when not given). */
   feed?: LiveFeed;
+  /** The operator's rebuild from the services' APIs (POST /api/v1/dashboard/rebuild answers 503 without). */
+  rebuilder?: Rebuilder;
   now?: () => Date;
 }
 
@@ -26,6 +29,6 @@ export function buildApp(deps: DashboardAppDeps): Koa {
     readiness: [...(deps.readiness ?? []), { name: "mongodb", check: () => deps.projections.ping() }],
     locks: new KeyLocks(deps.store),
     subscriptions: dashboardSubscriptions(deps.projections, deps.now, (event) => feed.applied(event)),
-    routers: [dashboardRoutes(deps.projections, feed), pageRoutes()],
+    routers: [dashboardRoutes(deps.projections, feed, deps.rebuilder), pageRoutes()],
   });
 }

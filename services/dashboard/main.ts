@@ -5,6 +5,8 @@ import { buildApp } from "./app.ts";
 import { LiveFeed } from "./live.ts";
 import { loadConfig } from "./config.ts";
 import { ReadSide } from "./read-side.ts";
+import { Rebuilder } from "./rebuild.ts";
+import { recordsThrough } from "./records.ts";
 import { ReadModel } from "./store.ts";
 
 await runService(loadConfig, ({ config, basics, dapr }) => {
@@ -18,5 +20,6 @@ await runService(loadConfig, ({ config, basics, dapr }) => {
   const feed = new LiveFeed(() => readSide.summary(), basics.logger);
   // Open streams would hold the graceful shutdown up until its timeout.
   onShutdownSignal(() => feed.close());
-  return buildApp({ ...basics, store: dapr.state, projections: readSide, feed });
+  const rebuilder = new Rebuilder(readSide, recordsThrough(dapr.invoker, config.sources), basics.logger);
+  return buildApp({ ...basics, store: dapr.state, projections: readSide, feed, rebuilder });
 });

@@ -24,6 +24,8 @@ export interface Projections {
   summary(now?: Date): Promise<Summary>;
   searchOrders(search: OrderSearch): Promise<{ items: OrderView[]; total: number }>;
   ping(): Promise<void>;
+  /** Drops every view and statistic (a rebuild's first step). */
+  clear(): Promise<void>;
 }
 
 /** The driver's errors that say the database could not be reached (nothing was written). */
@@ -131,6 +133,10 @@ export class ReadSide implements Projections {
 
   ping() {
     return this.#run((model) => model.ping());
+  }
+
+  clear() {
+    return this.#run((model) => model.clear());
   }
 
   async close(): Promise<void> {

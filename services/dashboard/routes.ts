@@ -1,4 +1,4 @@
-/** The read side's API: the operations' summary and the order search. */
+/** The read side's API: the operations' summary, the live feed, the order search and the rebuild. */
 import { PassThrough } from "node:stream";
 import Router from "@koa/router";
 import { INSTANT_SCHEMA, SEARCH_SORTS } from "../contracts/api/dashboard.ts";
@@ -9,7 +9,9 @@ import type { OrderStatus } from "../contracts/api/orders.ts";
 import { readPaging } from "../kit/http/paging.ts";
 import { schemaCheck } from "../kit/validation.ts";
 import type { FieldError } from "../kit/http/problems.ts";
+import { HttpProblem, KitProblems } from "../kit/http/problems.ts";
 import type { LiveFeed } from "./live.ts";
+import type { Rebuilder } from "./rebuild.ts";
 import type { Projections } from "./read-side.ts";
 import type { OrderSearch } from "./store.ts";
 
@@ -70,7 +72,7 @@ export function readSearch(query: Record<string, unknown>): OrderSearch {
 /** How often an idle stream says it is still there (proxies close silent connections). */
 const KEEP_ALIVE_MS = 15_000;
 
-export function dashboardRoutes(projections: Projections, feed: LiveFeed): Router {
+export function dashboardRoutes(projections: Projections, feed: LiveFeed, rebuilder?: Rebuilder): Router {
   const router = new Router();
   // Server-Sent Events: "events" (the latest), then "summary" and each "event" as they come.
   router.get("/api/v1/dashboard/stream", async (ctx) => {
@@ -100,6 +102,18 @@ export function dashboardRoutes(projections: Projections, feed: LiveFeed): Route
   });
   router.get("/api/v1/dashboard/summary", async (ctx) => {
     ctx.body = await projections.summary();
+  });
+  // The operator's rebuild: runs in the background; its state says how it goes.
+  router.post("/api/v1/dashboard/rebuild", async (ctx) => {
+    if (!rebuilder) throw new HttpProblem(KitProblems.unavailable, "This dashboard cannot reach the services to rebuild from");
+    const { started, state } = rebuilder.start();
+    if (!started) throw new HttpProblem(KitProblems.conflict, `A rebuild is running since ${state.started_at}: ${state.orders} orders so far`);
+    ctx.status = 202;
+    ctx.set("Location", "/api/v1/dashboard/rebuild");
+    ctx.body = state;
+  });
+  router.get("/api/v1/dashboard/rebuild", async (ctx) => {
+    ctx.body = rebuilder?.state ?? { state: "idle", orders: 0, skus: 0 };
   });
   router.get("/api/v1/search/orders", async (ctx) => {
     const search = readSearch(ctx.query);

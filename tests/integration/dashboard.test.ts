@@ -4,8 +4,24 @@
  * FerretDB, its address read from the secret store), and are found through
  * the gateway by the summary and the search with their status and totals.
  */
+import { spawn } from "node:child_process";
+import { join, resolve } from "node:path";
 import { expect } from "chai";
 import { api, eventually, placeOrder, stock, unique, waitForStatus } from "../e2e/shop.ts";
+import { system } from "../support/system-hooks.ts";
+
+const root = resolve(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "../../..");
+
+/** Runs the operator's rebuild command against this run's gateway; its exit code and output. */
+function rebuildCommand(): Promise<{ code: number | null; output: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [join(root, "deploy/scripts/rebuild-read-side.mjs"), "--gateway", system().gatewayUrl], { stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.on("exit", (code) => done({ code, output }));
+  });
+}
 
 interface OrderView {
   id: string;
@@ -64,6 +80,48 @@ describe("the read side (dashboard on MongoDB) through the gateway", () => {
     expect(summary.saga_latency_ms.samples).to.be.at.least(1);
     expect(summary.saga_latency_ms.p50).to.be.a("number");
     expect(summary.low_stock.map((s) => s.sku)).to.include(sku);
+  });
+
+  it("rebuilds its views from the services' APIs to what the events made them (npm run rebuild:read-side)", async function () {
+    this.timeout(120_000);
+    const sku = await stock(5, 2, 0);
+    const email = `${unique("rebuilt")}@example.com`.toLowerCase();
+    const confirmed = await placeOrder([{ sku, quantity: 2 }], { email });
+    const declined = await placeOrder([{ sku, quantity: 1 }], { email, card: "tok_declined" });
+    await waitForStatus(confirmed.id, "confirmed");
+    await waitForStatus(declined.id, "failed");
+    const projected = await eventually(
+      () => search(`customer=${encodeURIComponent(email)}&sort=created_at`),
+      (page) => page.total === 2 && page.items.every((o) => o.payment) && page.items.some((o) => o.status === "confirmed" && o.shipment),
+      30_000,
+    );
+    const counted = (summary: { orders_by_status: Record<string, number> }) => Object.values(summary.orders_by_status).reduce((n, c) => n + c, 0);
+    const before = (await api().get("/api/v1/dashboard/summary").expect(200)).body as { orders_by_status: Record<string, number> };
+
+    const run = await rebuildCommand();
+    expect(run.code, run.output).to.equal(0);
+    expect(run.output).to.match(/done: \d+ SKUs, \d+ of \d+ orders/);
+    const state = (await api().get("/api/v1/dashboard/rebuild").expect(200)).body as { state: string; orders: number; orders_total: number };
+    expect(state.state).to.equal("done");
+    expect(state.orders).to.be.at.least(state.orders_total);
+
+    // The same orders, as the events had made them (the courier may have moved the parcel on meanwhile).
+    const rebuilt = await search(`customer=${encodeURIComponent(email)}&sort=created_at`);
+    const essentials = (o: OrderView) => ({ id: o.id, total_amount: o.total_amount, payment: o.payment?.status, courier: o.shipment?.courier, history: o.history.slice(0, 3).map((h) => h.status) });
+    expect(rebuilt.items.map(essentials)).to.deep.equal(projected.items.map(essentials));
+    expect(rebuilt.items[1]).to.deep.equal(projected.items[1]);
+    expect(rebuilt.items[0]!.status).to.be.oneOf(["confirmed", "shipped", "delivered"]);
+    // Every order counted again, once.
+    const after = (await api().get("/api/v1/dashboard/summary").expect(200)).body as { orders_by_status: Record<string, number> };
+    expect(counted(after)).to.equal(counted(before));
+    // One at a time.
+    const both = await Promise.all([api().post("/api/v1/dashboard/rebuild"), api().post("/api/v1/dashboard/rebuild")]);
+    expect(both.map((res) => res.status).sort()).to.deep.equal([202, 409]);
+    await eventually(
+      async () => (await api().get("/api/v1/dashboard/rebuild").expect(200)).body as { state: string },
+      (s) => s.state !== "running",
+      60_000,
+    );
   });
 
   it("answers bad search parameters with 422 problem+json naming each", async () => {

@@ -85,7 +85,7 @@ describe("the dashboard's read model on a MongoDB-compatible server (mongoose)",
     await mongo?.stop();
   });
 
-  it("makes the indexes the searches and the summary use", async () => {
+  it("makes the indexes the searches use", async () => {
     expect(await model.orderIndexes()).to.include.members([
       "_id_",
       "created_at_-1",
@@ -93,8 +93,6 @@ describe("the dashboard's read model on a MongoDB-compatible server (mongoose)",
       "customer_email_1_created_at_-1",
       "skus_1_created_at_-1",
       "terms_1",
-      "confirmed_at_1",
-      "shipment.status_1",
     ]);
   });
 
@@ -137,7 +135,7 @@ describe("the dashboard's read model on a MongoDB-compatible server (mongoose)",
       const stored = (await model.searchOrders(search({ limit: 100 }))).items;
       expect(stored).to.have.length(expected.size);
       const comparable = (view: OrderView) => {
-        const { applied: _applied, terms: _terms, ...rest } = view;
+        const { applied: _applied, terms: _terms, counted: _counted, ...rest } = view;
         return JSON.parse(JSON.stringify(rest)) as unknown;
       };
       for (const view of stored) expect(comparable(view), view.id).to.deep.equal(comparable(expected.get(view.id)!));
@@ -150,8 +148,9 @@ describe("the dashboard's read model on a MongoDB-compatible server (mongoose)",
       expect(summary.last_hour.per_minute.reduce((n, m) => n + m.created, 0)).to.equal(30);
       // Saga times 1..4 s, confirmed orders in the last hour only.
       expect(summary.saga_latency_ms.samples).to.equal(24);
-      expect(summary.saga_latency_ms.p50).to.be.within(2000, 3000);
-      expect(summary.saga_latency_ms.p95).to.equal(4000);
+      expect(summary.saga_latency_ms.p50).to.be.within(2000, 3300);
+      // Read from a histogram: at most 10 % above the exact value.
+      expect(summary.saga_latency_ms.p95).to.be.within(4000, 4400);
       expect(summary.low_stock).to.deep.equal([{ sku: "SKU-1", item_name: "Widget", available: 2, low_stock_threshold: 3 }]);
       expect(summary.courier_load).to.deep.equal([
         { courier: "linus", active_shipments: 4 },

@@ -279,4 +279,9 @@ export class FakeProjections implements Projections {
   async ping(): Promise<void> {
     this.#check();
   }
+
+  async clear(): Promise<void> {
+    this.#check();
+    this.orders.clear();
+  }
 }

@@ -75,3 +75,19 @@ export const orderViewSchema: JsonSchema = {
     failed_at: { type: "string" },
   },
 };
+
+/** How the read side's rebuild from the services' APIs goes. */
+export const dashboardRebuildSchema: JsonSchema = {
+  $id: "DashboardRebuild",
+  type: "object",
+  required: ["state", "orders", "skus"],
+  properties: {
+    state: { enum: ["idle", "running", "done", "failed"] },
+    started_at: { type: "string", format: "date-time" },
+    finished_at: { type: "string", format: "date-time" },
+    orders: { ...count, description: "Orders rebuilt so far" },
+    skus: { ...count, description: "SKUs rebuilt so far" },
+    orders_total: { ...count, description: "Orders the order service counted when the rebuild began" },
+    error: { type: "string", description: "Why it failed (run it again)" },
+  },
+};

@@ -9,7 +9,7 @@ import { deadLetterDiscardSchema } from "../../kit/events/dead-letters.ts";
 import type { JsonSchema } from "../../kit/validation.ts";
 import { MAX_PAGE, MAX_PAGE_SIZE } from "../../kit/http/paging.ts";
 import { itemInputSchema, restockSchema, SKU_PATTERN, stockItemSchema } from "./inventory.ts";
-import { dashboardSummarySchema, INSTANT_SCHEMA, orderViewSchema, SEARCH_SORTS } from "./dashboard.ts";
+import { dashboardRebuildSchema, dashboardSummarySchema, INSTANT_SCHEMA, orderViewSchema, SEARCH_SORTS } from "./dashboard.ts";
 import { notificationSchema } from "./notifications.ts";
 import { IDEMPOTENCY_KEY_PATTERN, newOrderSchema, ORDER_STATUSES, orderSchema, statusUpdateSchema } from "./orders.ts";
 import { paymentSchema } from "./payments.ts";
@@ -86,6 +86,7 @@ export const SCHEMAS: Record<string, JsonSchema> = {
   Tracking: trackingSchema,
   Notification: notificationSchema,
   DashboardSummary: dashboardSummarySchema,
+  DashboardRebuild: dashboardRebuildSchema,
   OrderView: orderViewSchema,
 };
 
@@ -368,6 +369,25 @@ export const OPERATIONS: Operation[] = [
         schema: { type: "string" },
       },
     },
+  },
+  {
+    service: "dashboard",
+    method: "post",
+    path: "/api/v1/dashboard/rebuild",
+    access: OPERATORS,
+    summary: "Drop the read side's views and rebuild them from the services' APIs, in the background (events keep applying meanwhile)",
+    answers: {
+      "202": { description: "Started; GET the same path for how it goes", schema: ref("DashboardRebuild") },
+      "409": { description: "A rebuild is running" },
+    },
+  },
+  {
+    service: "dashboard",
+    method: "get",
+    path: "/api/v1/dashboard/rebuild",
+    access: OPERATORS,
+    summary: "How the last rebuild of the read side went, or goes",
+    answers: { "200": { description: "Its state and counts", schema: ref("DashboardRebuild") } },
   },
   {
     service: "dashboard",

@@ -43,9 +43,13 @@
 
   // The per-minute chart: created, confirmed, failed over the last hour.
   let chart;
-  function drawChart(perMinute) {
-    const xs = perMinute.map((m) => Date.parse(m.minute) / 1000);
-    const data = [xs, perMinute.map((m) => m.created), perMinute.map((m) => m.confirmed), perMinute.map((m) => m.failed)];
+  // Every minute of the hour up to asOf, the quiet ones as zeros (minutes are UTC, "2026-11-30T14:05").
+  function drawChart(perMinute, asOf) {
+    const byMinute = new Map(perMinute.map((m) => [Date.parse(`${m.minute}:00Z`) / 1000, m]));
+    const last = Math.floor(Date.parse(asOf) / 60_000) * 60;
+    const xs = Array.from({ length: 60 }, (_, i) => last - (59 - i) * 60);
+    const count = (field) => xs.map((x) => byMinute.get(x)?.[field] ?? 0);
+    const data = [xs, count("created"), count("confirmed"), count("failed")];
     const width = Math.max(280, $("throughput").clientWidth);
     if (!chart) {
       chart = new uPlot(
@@ -82,7 +86,7 @@
       ...summary.low_stock.map((s) => el("tr", {}, el("td", {}, s.sku), el("td", {}, s.item_name ?? ""), el("td", {}, number.format(s.available)), el("td", {}, number.format(s.low_stock_threshold)))),
     );
     $("couriers").replaceChildren(...summary.courier_load.map((c) => el("tr", {}, el("td", {}, c.courier), el("td", {}, number.format(c.active_shipments)))));
-    drawChart(hour.per_minute);
+    drawChart(hour.per_minute, summary.as_of);
     document.body.dataset.summaryAsOf = summary.as_of;
   }
 

@@ -275,7 +275,7 @@ describe("Kubernetes manifests", () => {
     });
 
     it("one Configuration for every sidecar, whose accessControl denies by default and names only the callers the system has, in its namespace", () => {
-      // The gateway forwards to every service; order asks tracking to call off a shipment.
+      // The gateway forwards to every service; the dashboard reads their APIs to rebuild; order asks tracking to call off a shipment.
       const configurations = ofKind("Configuration", under("base/dapr/"));
       expect(configurations.map(nameOf)).to.deep.equal(["logistics"]);
       for (const { id } of services) expect(podAnnotations(id)["dapr.io/config"], id).to.equal("logistics");
@@ -283,7 +283,7 @@ describe("Kubernetes manifests", () => {
       expect(access.defaultAction).to.equal("deny");
       expect(access.trustDomain).to.equal("public");
       const policies = list(access.policies).map(obj);
-      expect(policies.map((p) => p.appId)).to.deep.equal(["gateway", "order"]);
+      expect(policies.map((p) => p.appId)).to.deep.equal(["gateway", "dashboard", "order"]);
       for (const p of policies) {
         expect(p.defaultAction, String(p.appId)).to.equal("deny");
         expect(p.namespace, String(p.appId)).to.equal("logistics");

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { SerialKeys } from "../../../services/dashboard/store.ts";
+import { RecentViews, SerialKeys } from "../../../services/dashboard/store.ts";
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 1));
 
@@ -29,5 +29,23 @@ describe("dashboard read model: deliveries of one view take turns", () => {
     const next = serial.run("a", async () => "next");
     expect(await failed.catch((err: Error) => err.message)).to.equal("lost");
     expect(await next).to.equal("next");
+  });
+});
+
+describe("dashboard read model: the views written last", () => {
+  it("keeps the most recently used views up to its capacity, dropping the least recently used first", () => {
+    const recent = new RecentViews<{ n: number }>(2);
+    recent.set("a", { n: 1 });
+    recent.set("b", { n: 2 });
+    expect(recent.get("a")).to.deep.equal({ n: 1 }); // a is now the most recent
+    recent.set("c", { n: 3 });
+    expect(recent.get("b")).to.equal(undefined);
+    expect(recent.get("a")).to.deep.equal({ n: 1 });
+    recent.set("a", { n: 4 });
+    expect(recent.get("a")).to.deep.equal({ n: 4 });
+    expect(recent.size).to.equal(2);
+    recent.delete("a");
+    recent.clear();
+    expect(recent.size).to.equal(0);
   });
 });
