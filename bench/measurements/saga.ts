@@ -287,15 +287,18 @@ export function judge(row: SagaRow): { sustained: boolean; why: string } {
 
 export async function measureSaga(sut: SystemUnderTest, config: BenchConfig, report: Report, skus: string[]): Promise<SagaResult> {
   // The read side's lag over the same orders, from the live page's stream.
-  const lag = await ReadSideLag.open(sut).catch((err: Error) => {
+  const unmeasured = (err: Error) => {
     report.text(`**The read side's lag is not measured: ${err.message}**`);
     return undefined;
-  });
+  };
+  const lag = await ReadSideLag.throughGateway(sut).catch(unmeasured);
+  const direct = lag && (await ReadSideLag.fromApp(sut).catch(unmeasured));
   const lagRows: LagRow[] = [];
   const caughtUp = async (label: string, from: number) => {
     if (!lag) return;
     await lag.quiet(3000, Date.now() + config.drainMs, sut.signal);
-    lagRows.push(lag.row(label, from, Date.now()));
+    const until = Date.now();
+    lagRows.push({ ...lag.row(label, from, until), ...(direct ? { direct: direct.row(label, from, until).lag } : {}) });
   };
   console.error(`[bench] saga: no-load baseline, ${config.baselineOrders} orders one at a time`);
   const baseFrom = Date.now();
@@ -308,6 +311,7 @@ export async function measureSaga(sut: SystemUnderTest, config: BenchConfig, rep
     await caughtUp(`${rate} orders/s`, from);
   }
   lag?.close();
+  direct?.close();
   const result: SagaResult = { label: sut.label, baseline: base, rows, steps: [] };
   sagaTable(report, result, config);
   if (lagRows.length > 0) lagTable(report, lagRows);

@@ -35,7 +35,9 @@ export interface LiveFeedOptions {
 
 export function liveEventOf(event: ProjectedEvent): LiveEvent {
   const data = (event.data ?? {}) as { status?: unknown; sku?: unknown };
-  const live: LiveEvent = { id: event.id, type: event.type, at: event.time };
+  // When it happened, to the millisecond where the data says (a CloudEvent's time has whole seconds).
+  const precise = event.type === "order.status_changed" || event.type === "order.updated" ? event.data.order.updated_at : event.type === "inventory.stock_changed" ? event.data.updated_at : undefined;
+  const live: LiveEvent = { id: event.id, type: event.type, at: precise ?? event.time };
   const orderId = orderIdOf(event);
   if (orderId) live.order_id = orderId;
   if (event.type === "order.status_changed" && typeof data.status === "string") live.status = data.status;

@@ -54,7 +54,7 @@ export interface SkuView {
   reserved?: number;
   available?: number;
   low_stock_threshold?: number;
-  /** When inventory reported the level applied last (the CloudEvent's time). */
+  /** When the level applied last changed (the item's updated_at, else the CloudEvent's time). */
   as_of: string;
   low_stock_at?: string;
   applied: string[];
@@ -264,7 +264,7 @@ export function applyToOrder(current: OrderView | undefined, event: ProjectedEve
   return { view: withTerms(view), effects };
 }
 
-/** Applies a stock event to its SKU's view; the later report (by event time) wins. */
+/** Applies a stock event to its SKU's view; the later report (by the item's updated_at, else the event's time) wins. */
 export function applyToSku(current: SkuView | undefined, event: ProjectedEvent): SkuView {
   if (event.type !== "inventory.stock_changed" && event.type !== "inventory.low_stock") throw new Error(`${event.type} does not concern a SKU`);
   const before: SkuView = current ?? { sku: event.data.sku, as_of: "", applied: [] };
@@ -276,8 +276,10 @@ export function applyToSku(current: SkuView | undefined, event: ProjectedEvent):
     return { ...before, applied, item_name: d.item_name, low_stock_threshold: d.low_stock_threshold, low_stock_at: event.time };
   }
   const d = event.data;
-  if (event.time < before.as_of) return { ...before, applied };
-  return { ...before, applied, on_hand: d.on_hand, reserved: d.reserved, available: d.available, as_of: event.time };
+  // The item's own clock to the millisecond where the event carries it (a CloudEvent's time has whole seconds).
+  const at = d.updated_at ?? event.time;
+  if (before.as_of && Date.parse(at) < Date.parse(before.as_of)) return { ...before, applied };
+  return { ...before, applied, on_hand: d.on_hand, reserved: d.reserved, available: d.available, as_of: at };
 }
 
 /** The minute an instant falls in, as a key ("2026-11-30T14:05"). */

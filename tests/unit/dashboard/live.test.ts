@@ -92,9 +92,10 @@ describe("dashboard live feed", () => {
       { id: "e3", type: "order.created", at: "2026-03-01T10:00:00.000Z", order_id: "o3" },
     ]]);
     expect(viewer.got[1]).to.deep.equal(["summary", { n: 1 }]);
-    const changed = { id: "e4", type: "order.status_changed", time: "2026-03-01T10:00:01.000Z", data: { order_id: "o3", status: "confirmed", previous_status: "processing", order: orderSnapshot("o3", "confirmed") } } as ProjectedEvent;
+    const changed = { id: "e4", type: "order.status_changed", time: "2026-03-01T10:00:01.000Z", data: { order_id: "o3", status: "confirmed", previous_status: "processing", order: orderSnapshot("o3", "confirmed", { updated_at: "2026-03-01T10:00:00.750Z" }) } } as ProjectedEvent;
+    // Its time is the order service's, to the millisecond (the CloudEvent's has whole seconds).
     feed.applied(changed);
-    expect(viewer.got[2]).to.deep.equal(["event", { id: "e4", type: "order.status_changed", at: "2026-03-01T10:00:01.000Z", order_id: "o3", status: "confirmed" }]);
+    expect(viewer.got[2]).to.deep.equal(["event", { id: "e4", type: "order.status_changed", at: "2026-03-01T10:00:00.750Z", order_id: "o3", status: "confirmed" }]);
     stop();
     feed.close();
   });

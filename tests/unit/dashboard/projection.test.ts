@@ -163,6 +163,15 @@ describe("dashboard projection: SKUs", () => {
     expect(view).to.include({ sku: "A", available: 7, reserved: 3, on_hand: 10, as_of: at(3) });
   });
 
+  it("orders two reports of one second by the item's own time to the millisecond (a CloudEvent's time has whole seconds)", () => {
+    const second = "2026-03-01T09:00:05Z";
+    const report = (available: number, ms: number) =>
+      ev("inventory.stock_changed", { sku: "A", on_hand: 10, reserved: 10 - available, available, updated_at: `2026-03-01T09:00:05.${String(ms).padStart(3, "0")}Z` }, second);
+    let view: SkuView | undefined;
+    for (const event of [report(6, 900), report(8, 100)]) view = applyToSku(view, event);
+    expect(view).to.include({ available: 6, as_of: "2026-03-01T09:00:05.900Z" });
+  });
+
   it("applies a report delivered twice once, and records low-stock alerts", () => {
     const first = applyToSku(undefined, level(2, 1, "same"));
     expect(applyToSku(first, level(2, 1, "same"))).to.equal(first);
