@@ -34,19 +34,6 @@ const source = join(root, "components");
 export const target = join(root, "deploy", "k8s");
 const SCRIPT = "deploy/k8s/generate-components.mjs";
 export const NAMESPACE = "logistics";
-/**
- * Apps the manifests do not deploy yet (the read side): a component only
- * they use is left out, as is a secret only they read.
- */
-export const NOT_ON_KUBERNETES = ["dashboard"];
-export const READ_ONLY_BY_THEM = ["MONGODB_URL"];
-
-/** Whether a component file is scoped to apps the manifests do not deploy, and to no other. */
-function onlyForAbsentApps(text) {
-  const scopes = parseDocument(text).get("scopes");
-  const apps = isSeq(scopes) ? scopes.items.map((item) => String(item.value ?? item)) : [];
-  return apps.length > 0 && apps.every((app) => NOT_ON_KUBERNETES.includes(app));
-}
 const SECRET_STORE = "secretstore";
 
 /**
@@ -150,7 +137,6 @@ function configuration(text) {
   const scopes = doc.getIn(["spec", "secrets", "scopes"]);
   for (const scope of isSeq(scopes) ? scopes.items : []) {
     const allowed = scope.get("allowedSecrets");
-    if (isSeq(allowed)) allowed.items = allowed.items.filter((item) => !READ_ONLY_BY_THEM.includes(String(item.value)));
     for (const item of isSeq(allowed) ? allowed.items : []) item.value = secretName(String(item.value));
   }
   return render(doc);
@@ -172,7 +158,7 @@ function devSecrets(text) {
   const doc = new Document({
     apiVersion: "kustomize.config.k8s.io/v1beta1",
     kind: "Kustomization",
-    secretGenerator: Object.entries(secrets).filter(([name]) => !READ_ONLY_BY_THEM.includes(name)).map(([name, value]) => ({
+    secretGenerator: Object.entries(secrets).map(([name, value]) => ({
       name: secretName(name),
       literals: [`${secretName(name)}=${value}`],
       options: { disableNameSuffixHash: true },
@@ -197,7 +183,6 @@ export function k8sComponents() {
     const from = relative(source, path);
     const text = readFileSync(path, "utf8");
     const [top, choice] = from.split("/");
-    if (from.endsWith(".yaml") && onlyForAbsentApps(text)) continue;
     if (from === "config.yaml") {
       add("base/dapr/configuration.yaml", header(from, " (in the cluster's namespace, without its SQLite name resolution and mtls section)") + configuration(text));
     } else if (from === "secrets.dev.json") {

@@ -3,13 +3,13 @@
 # SQLite backend, built from its Go module once and cached like Dapr, since
 # MongoDB is neither in Debian nor downloadable here. Point MONGODB_URL (in
 # the secret store) at a real MongoDB instead and this server is not needed.
-# Connect with maxPoolSize=1: FerretDB 1.24 reads a document and writes it
-# back in separate steps, so two connections updating one document at once
-# can lose one's change (seen with conditional replaces, and with the
-# statistics' $inc, on its SQLite and its PostgreSQL backend); over one
-# connection its commands run one after another. On SQLite no filter but
-# {_id} alone is pushed down (any other query scans the collection; explain
-# says filterPushdown: false); the PostgreSQL backend pushes equalities down.
+# Connect with maxPoolSize=1: FerretDB 1.24 does not apply a conditional
+# replace atomically, so two connections replacing one document on the same
+# revision can both succeed (seen on its SQLite and its PostgreSQL backend),
+# which breaks the read model's compare-and-set; over one connection its
+# commands run one after another. On SQLite no query is pushed down (a search
+# scans the collection; explain says filterPushdown: false); the PostgreSQL
+# backend pushes filters down.
 # Sourced by lib.sh, whose server_install, server_ready and server_run call
 # ferretdb_install, ferretdb_ready and ferretdb_run.
 

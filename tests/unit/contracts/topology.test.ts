@@ -35,14 +35,13 @@ describe("topology", () => {
     }
   });
 
-  it("names the topic of each service's outbox as every state choice's component does (none for an app that publishes nothing)", () => {
+  it("names the topic of each service's outbox as every state choice's component does", () => {
     for (const state of ["redis", "postgres"]) {
       for (const [appId, app] of Object.entries(TOPOLOGY)) {
         const component = parse(readFileSync(join(root, "components/state", state, `${appId}store.yaml`), "utf8"));
-        const topic = component.spec.metadata.find((m: { name: string }) => m.name === "outboxPublishTopic")?.value;
-        // An app that publishes nothing (the read side) has no outbox.
+        const topic = component.spec.metadata.find((m: { name: string }) => m.name === "outboxPublishTopic").value;
         expect(topic, `${state}/${appId}store.yaml`).to.equal(app.publishes);
-        if (topic) expect(allTopics()).to.include(`default${appId}${topic}outbox`);
+        expect(allTopics()).to.include(`default${appId}${topic}outbox`);
       }
     }
   });

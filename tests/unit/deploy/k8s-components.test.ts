@@ -10,8 +10,6 @@ interface Generator {
   k8sComponents(): Map<string, string>;
   generatedOnDisk(): string[];
   target: string;
-  NOT_ON_KUBERNETES: string[];
-  READ_ONLY_BY_THEM: string[];
 }
 
 const generator = async () =>
@@ -79,11 +77,8 @@ describe("Kubernetes components", () => {
 
   for (const kind of ["pubsub", "state"]) {
     for (const choice of readdirSync(join(root, "components", kind))) {
-      it(`${kind}/${choice}: the same components, types, settings and scopes as components/${kind}/${choice}`, async () => {
-        // Less what only an app the manifests do not deploy yet uses (the read side's store).
-        const { NOT_ON_KUBERNETES } = await generator();
-        const deployed = (doc: Yaml) => !((doc.scopes as string[] | undefined)?.every((app) => NOT_ON_KUBERNETES.includes(app)) ?? false);
-        const local = summary(yamlFiles(join(root, "components", kind, choice)).flatMap(documents).filter(deployed));
+      it(`${kind}/${choice}: the same components, types, settings and scopes as components/${kind}/${choice}`, () => {
+        const local = summary(yamlFiles(join(root, "components", kind, choice)).flatMap(documents));
         const cluster = summary(yamlFiles(join(root, "deploy/k8s/components", kind, choice)).flatMap(documents));
         expect(local.length).to.be.greaterThan(0);
         expect(cluster).to.deep.equal(local);
@@ -91,10 +86,8 @@ describe("Kubernetes components", () => {
     }
   }
 
-  it("common/: the same bindings and resiliency in the base (what concerns only apps not on Kubernetes left out)", async () => {
-    const { NOT_ON_KUBERNETES } = await generator();
-    const deployed = (doc: Yaml) => !((doc.scopes as string[] | undefined)?.every((app) => NOT_ON_KUBERNETES.includes(app)) ?? false);
-    const local = summary(yamlFiles(join(root, "components/common")).flatMap(documents).filter(deployed));
+  it("common/: the same bindings and resiliency in the base", () => {
+    const local = summary(yamlFiles(join(root, "components/common")).flatMap(documents));
     const cluster = summary(
       yamlFiles(join(root, "deploy/k8s/base/dapr"))
         .flatMap(documents)
@@ -125,11 +118,8 @@ describe("Kubernetes components", () => {
     expect(refs).to.be.greaterThan(10);
   });
 
-  it("the dev secrets are every secret of components/secrets.dev.json (but the read side's), by its Kubernetes name and value", async () => {
-    const { READ_ONLY_BY_THEM } = await generator();
-    const dev = Object.fromEntries(
-      Object.entries(JSON.parse(readFileSync(join(root, "components/secrets.dev.json"), "utf8")) as Record<string, string>).filter(([name]) => !READ_ONLY_BY_THEM.includes(name)),
-    );
+  it("the dev secrets are every secret of components/secrets.dev.json, by its Kubernetes name and value", () => {
+    const dev = JSON.parse(readFileSync(join(root, "components/secrets.dev.json"), "utf8")) as Record<string, string>;
     const [kustomization] = documents(join(root, "deploy/k8s/overlays/dev/secrets/kustomization.yaml"));
     const generated = new Map(
       ((kustomization!.secretGenerator ?? []) as Yaml[]).map((g) => {

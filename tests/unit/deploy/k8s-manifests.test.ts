@@ -56,9 +56,7 @@ function servicesTable(): { id: string; port: number }[] {
   const section = doc.slice(doc.indexOf("\n## Services\n"), doc.indexOf("\n## ", doc.indexOf("\n## Services\n") + 1));
   return [...section.matchAll(/^\| `([a-z]+)` \| (\d+) \|/gm)].map((m) => ({ id: m[1]!, port: Number(m[2]) }));
 }
-/** The services the manifests deploy: all but the read side, which they do not have yet (the gateway runs with READ_SIDE=off). */
-const NOT_ON_KUBERNETES = ["dashboard"];
-const services = servicesTable().filter((s) => !NOT_ON_KUBERNETES.includes(s.id));
+const services = servicesTable();
 
 /** The variables a service reads: services/kit/config.ts and services/<id>/config.ts. */
 function variablesRead(id: string): Set<string> {
@@ -157,7 +155,7 @@ function generatedSecrets(dir: string): string[] {
 }
 
 describe("Kubernetes manifests", () => {
-  it("parse, and docs/architecture.md lists the six services they deploy", () => {
+  it("parse, and docs/architecture.md lists the six services", () => {
     expect(manifests.length).to.be.greaterThan(40);
     expect(services.map((s) => s.id).sort()).to.deep.equal(["gateway", "inventory", "notification", "order", "payment", "tracking"]);
   });
@@ -275,7 +273,7 @@ describe("Kubernetes manifests", () => {
     });
 
     it("one Configuration for every sidecar, whose accessControl denies by default and names only the callers the system has, in its namespace", () => {
-      // The gateway forwards to every service; the dashboard reads their APIs to rebuild; order asks tracking to call off a shipment.
+      // The gateway forwards to every service; order asks tracking to call off a shipment.
       const configurations = ofKind("Configuration", under("base/dapr/"));
       expect(configurations.map(nameOf)).to.deep.equal(["logistics"]);
       for (const { id } of services) expect(podAnnotations(id)["dapr.io/config"], id).to.equal("logistics");
@@ -283,7 +281,7 @@ describe("Kubernetes manifests", () => {
       expect(access.defaultAction).to.equal("deny");
       expect(access.trustDomain).to.equal("public");
       const policies = list(access.policies).map(obj);
-      expect(policies.map((p) => p.appId)).to.deep.equal(["gateway", "dashboard", "order"]);
+      expect(policies.map((p) => p.appId)).to.deep.equal(["gateway", "order"]);
       for (const p of policies) {
         expect(p.defaultAction, String(p.appId)).to.equal("deny");
         expect(p.namespace, String(p.appId)).to.equal("logistics");
