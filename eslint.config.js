@@ -59,7 +59,17 @@ export default tseslint.config(
     },
   },
   {
+    // The live page's script runs in the browser.
+    files: ["services/dashboard/page/*.js"],
+    languageOptions: {
+      sourceType: "script",
+      globals: Object.fromEntries(
+        ["document", "location", "history", "sessionStorage", "fetch", "setTimeout", "setInterval", "addEventListener", "uPlot", "Intl", "URLSearchParams", "TextDecoderStream"].map((name) => [name, "readonly"]),
+      ),
+    },
+  },
+  {
     files: ["deploy/**/*.mjs"],
-    languageOptions: { globals: { process: "readonly", console: "readonly" } },
+    languageOptions: { globals: { process: "readonly", console: "readonly", fetch: "readonly" } },
   },
 );

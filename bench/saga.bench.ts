@@ -13,7 +13,9 @@
  *      through the gateway (bench/measurements/reads.ts);
  *   2. the saga: created → confirmed latency at fixed order rates against
  *      the no-load latency, the backlog each leaves, and the highest rate
- *      sustained (bench/measurements/saga.ts);
+ *      sustained (bench/measurements/saga.ts); and over the same orders the
+ *      read side's lag, event published → shown on the dashboard's live
+ *      stream (bench/measurements/readside-lag.ts);
  *   3. intake: the highest rate of accepted orders, closed loop, through the
  *      gateway against the order app directly (bench/measurements/intake.ts);
  *   4. memory of every service and sidecar, idle and under that load, and the

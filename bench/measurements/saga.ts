@@ -26,6 +26,8 @@ import type { Report } from "../support/report.ts";
 import { deltaMs, errorsCell, ms, perSecond, summarize } from "../support/stats.ts";
 import type { Summary } from "../support/stats.ts";
 import type { SystemUnderTest } from "../support/system.ts";
+import { lagTable, ReadSideLag } from "./readside-lag.ts";
+import type { LagRow } from "./readside-lag.ts";
 
 /** Statuses an order does not leave by itself (the saga is done with it, for this benchmark). */
 const SETTLED = new Set(["confirmed", "shipped", "delivered", "failed", "cancelled"]);
@@ -284,12 +286,35 @@ export function judge(row: SagaRow): { sustained: boolean; why: string } {
 }
 
 export async function measureSaga(sut: SystemUnderTest, config: BenchConfig, report: Report, skus: string[]): Promise<SagaResult> {
+  // The read side's lag over the same orders, from the live page's stream.
+  const unmeasured = (err: Error) => {
+    report.text(`**The read side's lag is not measured: ${err.message}**`);
+    return undefined;
+  };
+  const lag = await ReadSideLag.throughGateway(sut).catch(unmeasured);
+  const direct = lag && (await ReadSideLag.fromApp(sut).catch(unmeasured));
+  const lagRows: LagRow[] = [];
+  const caughtUp = async (label: string, from: number) => {
+    if (!lag) return;
+    await lag.quiet(3000, Date.now() + config.drainMs, sut.signal);
+    const until = Date.now();
+    lagRows.push({ ...lag.row(label, from, until), ...(direct ? { direct: direct.row(label, from, until).lag } : {}) });
+  };
   console.error(`[bench] saga: no-load baseline, ${config.baselineOrders} orders one at a time`);
+  const baseFrom = Date.now();
   const base = await baseline(sut, config, skus);
+  await caughtUp("no load (one order at a time)", baseFrom);
   const rows: SagaRow[] = [];
-  for (const rate of config.sagaRates) rows.push(await window(sut, config, skus, rate, config.sagaMs, `${rate} orders/s`));
+  for (const rate of config.sagaRates) {
+    const from = Date.now();
+    rows.push(await window(sut, config, skus, rate, config.sagaMs, `${rate} orders/s`));
+    await caughtUp(`${rate} orders/s`, from);
+  }
+  lag?.close();
+  direct?.close();
   const result: SagaResult = { label: sut.label, baseline: base, rows, steps: [] };
   sagaTable(report, result, config);
+  if (lagRows.length > 0) lagTable(report, lagRows);
   cpuTable(report, result);
   if (config.sustainBudgetMs > 0 && config.sustainMs > 0) await sustain(sut, config, report, skus, result);
   return result;

@@ -18,7 +18,7 @@ import { json } from "./http.ts";
 /** The repository's root (this file runs from dist/bench/support/). */
 export const ROOT = resolve(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "../../..");
 
-export const APP_IDS = ["gateway", "order", "tracking", "inventory", "notification", "payment"] as const;
+export const APP_IDS = ["gateway", "order", "tracking", "inventory", "notification", "payment", "dashboard"] as const;
 
 export const BENCH_PORTS = { portOffset: 300, serverPortOffset: 300, placementPort: 50305, smtpPort: 2925 };
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Writes deploy/docker/components/, the copies of components/ that the
 // sidecars of docker-compose.yml load, with the addresses a container sees:
-// Redis is the `redis` service (other brokers and stores: the service named
-// after the server, for a compose file that adds it), the mail relay the
+// Redis is the `redis` service and the read side's MongoDB (the secret
+// MONGODB_URL) the `ferretdb` service (other brokers and stores: the service
+// named after the server, for a compose file that adds it), the mail relay the
 // `mailbox` service (a development mail catcher with a self-signed
 // certificate, which the binding is told not to verify), the
 // secrets file and the name-resolution database sit on mounted volumes.
@@ -24,8 +25,8 @@ function files(dir) {
   });
 }
 
-/** Where each server is on the compose network (by its usual port on localhost). */
-const HOSTS = { 6379: "redis", 5672: "rabbitmq", 9092: "kafka", 4222: "nats", 1883: "mosquitto", 5432: "postgres" };
+/** Where each server is on the compose network (by its usual port on localhost); 27017 is the read side's MongoDB. */
+const HOSTS = { 6379: "redis", 5672: "rabbitmq", 9092: "kafka", 4222: "nats", 1883: "mosquitto", 5432: "postgres", 27017: "ferretdb" };
 
 function rewrite(path, text) {
   let out = text;

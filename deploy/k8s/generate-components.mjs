@@ -34,6 +34,13 @@ const source = join(root, "components");
 export const target = join(root, "deploy", "k8s");
 const SCRIPT = "deploy/k8s/generate-components.mjs";
 export const NAMESPACE = "logistics";
+/**
+ * Secrets of components/secrets.dev.json that hold a server's address (the
+ * read side's MongoDB): each overlay says where its server is, as it does for
+ * the broker and the store (the dev overlay's point at its own servers), so
+ * they are not among the generated development secrets.
+ */
+export const ADDRESS_SECRETS = ["MONGODB_URL"];
 const SECRET_STORE = "secretstore";
 
 /**
@@ -158,7 +165,7 @@ function devSecrets(text) {
   const doc = new Document({
     apiVersion: "kustomize.config.k8s.io/v1beta1",
     kind: "Kustomization",
-    secretGenerator: Object.entries(secrets).map(([name, value]) => ({
+    secretGenerator: Object.entries(secrets).filter(([name]) => !ADDRESS_SECRETS.includes(name)).map(([name, value]) => ({
       name: secretName(name),
       literals: [`${secretName(name)}=${value}`],
       options: { disableNameSuffixHash: true },

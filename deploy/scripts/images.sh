@@ -9,7 +9,9 @@
 #   logistics/redis:7 (and :<Debian's version>)  Redis for the dev overlay where Docker Hub's is not at hand
 #   logistics/mailbox:$IMAGE_TAG          the development mail catcher of docker-compose.yml
 #                                         (deploy/docker/Dockerfile.mailbox)
-# IMAGE_TAG is "dev" unless set; IMAGES="node deno dapr redis mailbox" (the default) or a part of it.
+#   logistics/ferretdb:<its version>      the read side's MongoDB-compatible server for development
+#                                         (FerretDB on SQLite, built from its Go module as for npm start)
+# IMAGE_TAG is "dev" unless set; IMAGES="node deno dapr redis mailbox ferretdb" (the default) or a part of it.
 #
 # The engine is DOCKER_HOST's, else Debian's dockerd started for the build
 # (docker-engine.sh) and stopped after it, unless KEEP_ENGINE=1.
@@ -26,13 +28,13 @@ source "$ROOT_DIR/deploy/scripts/netns.sh"
 source "$ROOT_DIR/deploy/scripts/docker-engine.sh"
 cd "$ROOT_DIR"
 
-SERVICES="gateway order inventory payment tracking notification"
+SERVICES="gateway order inventory payment tracking notification dashboard"
 IMAGE_TAG="${IMAGE_TAG:-dev}"
 DAPR_IMAGE_TAG="${DAPR_IMAGE_TAG:-$DAPR_VERSION-logistics}"
 NODE_RELEASE="$(node -p 'process.versions.node')" # the Node.js that builds and tests it
 DENO_RELEASE="$(node -p 'require("./package.json").devDependencies.deno')"
 BASE_PACKAGES="libc6 libgcc-s1 libstdc++6 netbase tzdata ca-certificates"
-parts="${IMAGES:-node deno dapr redis mailbox}"
+parts="${IMAGES:-node deno dapr redis mailbox ferretdb}"
 STAGE="$ROOT_DIR/.dapr/images"
 IMAGE_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
@@ -154,6 +156,24 @@ redis_image() {
   say "made $REDIS_IMAGE ($(docker image inspect -f '{{.Size}}' "$REDIS_IMAGE" | awk '{printf "%.0f MB", $1/1e6}'))"
 }
 
+# FerretDB (deploy/scripts/servers/ferretdb.sh builds it, once) on the base
+# root filesystem: a static binary, its SQLite files in /state, a volume.
+# For development and tests: production points MONGODB_URL at a MongoDB.
+ferretdb_image() {
+  server_install ferretdb
+  local tag="logistics/ferretdb:$FERRETDB_VERSION" work="$STAGE/ferretdb"
+  image_exists "$tag" && return
+  base_rootfs "$work"
+  mkdir -p "$work/usr/local/bin"
+  install -m 0755 "$FERRETDB_BIN" "$work/usr/local/bin/ferretdb"
+  mkdir -p "$work/state" && chown 1000:1000 "$work/state"
+  tar -C "$work" --numeric-owner -c . | docker import -c "ENV PATH=$IMAGE_PATH" -c 'USER 1000:1000' -c 'WORKDIR /state' \
+    -c 'ENTRYPOINT ["ferretdb", "--handler=sqlite", "--sqlite-url=file:/state/", "--state-dir=/state", "--listen-addr=:27017", "--telemetry=disable", "--debug-addr=-", "--log-level=warn"]' \
+    -c 'EXPOSE 27017' -c 'VOLUME /state' - "$tag" >/dev/null
+  rm -rf "$work"
+  say "made $tag ($(docker image inspect -f '{{.Size}}' "$tag" | awk '{printf "%.0f MB", $1/1e6}'))"
+}
+
 # The build context of the service images: production packages, compiled
 # services, TypeScript sources.
 stage_context() {
@@ -214,6 +234,7 @@ if [[ " $parts " == *" dapr "* ]]; then
   for name in operator injector sentry placement scheduler; do docker tag "logistics/dapr:$DAPR_IMAGE_TAG" "logistics/$name:$DAPR_IMAGE_TAG"; done
 fi
 if [[ " $parts " == *" redis "* ]]; then redis_image; fi
+if [[ " $parts " == *" ferretdb "* ]]; then ferretdb_image; fi
 if [[ " $parts " == *" mailbox "* ]]; then
   stage_mailbox
   build deploy/docker/Dockerfile.mailbox "$STAGE/mailbox" "logistics/mailbox:$IMAGE_TAG" --build-arg "NODE_IMAGE=$NODE_IMAGE"

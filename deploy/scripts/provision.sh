@@ -24,3 +24,5 @@ bash "$ROOT_DIR/deploy/scripts/install-dapr.sh"
 for name in $(server_names); do
   server_install "$name"
 done
+# The read side's MongoDB-compatible server (built once from its Go module).
+server_install ferretdb

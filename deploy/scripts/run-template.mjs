@@ -85,6 +85,14 @@ export function writeRunTemplate({ out, pubsub = "redis", state = "redis", secre
         const path = join(copy, file);
         let text = readFileSync(path, "utf8");
         for (const [from, to] of Object.entries(portMap)) text = text.replaceAll(`localhost:${from}`, `localhost:${to}`);
+        // The secrets file names servers too (MONGODB_URL): a copy with the same ports moved.
+        if (/type: secretstores\.local\.file/.test(text)) {
+          const secretsPath = join(outDir, "secrets.json");
+          let secretsText = readFileSync(join(root, "components", "secrets.dev.json"), "utf8");
+          for (const [from, to] of Object.entries(portMap)) secretsText = secretsText.replaceAll(`localhost:${from}`, `localhost:${to}`);
+          writeFileSync(secretsPath, secretsText);
+          text = text.replace(/(- name: secretsFile\n\s+value: ).*/, `$1${secretsPath}`);
+        }
         if (smtpPort && /type: bindings\.smtp/.test(text)) text = text.replace(/(- name: port\n\s+value: )"?\d+"?/, `$1"${smtpPort}"`);
         writeFileSync(path, text);
       }

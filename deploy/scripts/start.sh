@@ -53,9 +53,10 @@ ensure_running() {
   server_setup "$name"
 }
 
-for name in $(server_names) sentry placement mailbox; do ensure_running "$name"; done
+# FerretDB: the dashboard's MongoDB (MONGODB_URL in the secret store).
+for name in $(server_names) sentry placement mailbox ferretdb; do ensure_running "$name"; done
 
-say "starting gateway, order, inventory, payment, tracking, notification on ${RUNTIME:-node}; pub/sub: ${PUBSUB:-redis}, state: ${STATE:-redis}"
+say "starting gateway, order, inventory, payment, tracking, notification, dashboard on ${RUNTIME:-node}; pub/sub: ${PUBSUB:-redis}, state: ${STATE:-redis}"
 say "gateway: http://127.0.0.1:8000   health: http://127.0.0.1:8000/health   logs: services/<name>/.dapr/logs/"
 # The development credentials (deploy/dev/credentials.json): development only.
 say "development API keys (x-api-key header), and tokens: npm run token -- --sub <who> --role <role> [--email <email>]"

@@ -54,8 +54,9 @@ trap 'exit 130' INT TERM
 cluster_build
 step "cluster binaries"
 engine_up
-# The images the choices run: the services on Node.js and on Deno, our Dapr, Redis.
-KEEP_ENGINE=1 IMAGES="node deno dapr redis" bash deploy/scripts/images.sh
+# The images the choices run: the services on Node.js and on Deno, our Dapr,
+# Redis, and FerretDB (the dev overlay's MongoDB).
+KEEP_ENGINE=1 IMAGES="node deno dapr redis ferretdb" bash deploy/scripts/images.sh
 step "images"
 
 # 2. The cluster.

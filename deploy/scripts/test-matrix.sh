@@ -26,6 +26,8 @@ secret_stores="${MATRIX_SECRETS:-file env}"
 say "provisioning every server the matrix needs"
 for pubsub in $pubsubs; do for state in $states; do PUBSUB="$pubsub" STATE="$state" bash deploy/scripts/provision.sh; done; done
 for secrets in $secret_stores; do PUBSUB=redis STATE=redis SECRETS="$secrets" bash deploy/scripts/provision.sh; done
+# The browser test's Chromium: Debian's package (CHROMIUM_PATH names another).
+[ -n "${CHROMIUM_PATH:-}" ] || need_package chromium chromium
 say "building (tsc)"
 rm -rf dist && tsc -p tsconfig.json
 
@@ -42,7 +44,7 @@ run_one() {
   say "== $name"
   touch "$out/$name.start"
   if PUBSUB="$pubsub" STATE="$state" RUNTIME="$runtime" SECRETS="$secrets" mocha --timeout 240000 --require dist/tests/support/system-hooks.js \
-    'dist/tests/integration/**/*.test.js' dist/tests/e2e/saga.test.js >"$out/$name.log" 2>&1; then
+    'dist/tests/integration/**/*.test.js' dist/tests/e2e/saga.test.js 'dist/tests/browser/**/*.test.js' >"$out/$name.log" 2>&1; then
     result=pass
   else
     result=FAIL

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # npm test: provisions what the tests need, then type-checks (Node build and
 # Deno), lints, runs the unit tests (fake ports, no sockets), then the
-# integration tests and the end-to-end suite on one running system (real daprd
-# sidecars, a real Redis, a real SMTP server, started and stopped by the tests
-# themselves). RUNTIME=deno runs the services under test on Deno.
+# integration tests, the end-to-end suite and the live page in Chromium on one
+# running system (real daprd sidecars, a real Redis, a real SMTP server,
+# started and stopped by the tests themselves). RUNTIME=deno runs the services under test on Deno.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT_DIR"
 export PATH="$DAPR_HOME/bin:$ROOT_DIR/node_modules/.bin:$PATH"
@@ -41,5 +41,7 @@ bash deploy/scripts/test-k8s-manifests.sh
 step "runtime smoke tests (Deno)"
 npm run --silent test:deno
 
-step "integration and end-to-end tests (real sidecars; runtime: ${RUNTIME:-node}; pub/sub: ${PUBSUB:-redis}; state: ${STATE:-redis})"
-mocha --timeout 240000 --require dist/tests/support/system-hooks.js 'dist/tests/integration/**/*.test.js' dist/tests/e2e/saga.test.js
+step "integration, end-to-end and browser tests (real sidecars; runtime: ${RUNTIME:-node}; pub/sub: ${PUBSUB:-redis}; state: ${STATE:-redis}; Chromium)"
+# The browser test's Chromium: Debian's package (CHROMIUM_PATH names another).
+[ -n "${CHROMIUM_PATH:-}" ] || need_package chromium chromium
+mocha --timeout 240000 --require dist/tests/support/system-hooks.js 'dist/tests/integration/**/*.test.js' dist/tests/e2e/saga.test.js 'dist/tests/browser/**/*.test.js'

@@ -138,6 +138,12 @@ export interface StockChangedData {
   on_hand: number;
   reserved: number;
   available: number;
+  /**
+   * When the level changed (the item's updated_at, to the millisecond), so
+   * that readers order two reports of one SKU: a CloudEvent's own time has
+   * whole seconds. Absent from events published before it was added.
+   */
+  updated_at?: string;
 }
 
 export interface LowStockData {
@@ -332,7 +338,7 @@ export const EVENTS = {
   "inventory.stock_changed": event<StockChangedData>(Topics.inventory, {
     type: "object",
     required: ["sku", "on_hand", "reserved", "available"],
-    properties: { sku: id, on_hand: { type: "integer" }, reserved: { type: "integer" }, available: { type: "integer" } },
+    properties: { sku: id, on_hand: { type: "integer" }, reserved: { type: "integer" }, available: { type: "integer" }, updated_at: { ...timestamp, nullable: true } },
   }),
   "inventory.low_stock": event<LowStockData>(Topics.inventory, {
     type: "object",

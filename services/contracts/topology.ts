@@ -7,8 +7,8 @@ import { deadLetterTopic } from "../kit/events/handlers.ts";
 import { Topics } from "./events.ts";
 
 export interface AppTopics {
-  /** The topic of the app's outbox (its state store component's outboxPublishTopic). */
-  publishes: string;
+  /** The topic of the app's outbox (its state store component's outboxPublishTopic); none for the read side. */
+  publishes?: string;
   subscribes: string[];
 }
 
@@ -18,6 +18,9 @@ export const TOPOLOGY: Record<string, AppTopics> = {
   payment: { publishes: Topics.payments, subscribes: [Topics.inventory, Topics.orders] },
   tracking: { publishes: Topics.shipments, subscribes: [Topics.orders] },
   notification: { publishes: Topics.notifications, subscribes: [Topics.inventory, Topics.orders] },
+  // The read side reads every topic whose events change its views (not
+  // notifications) and publishes nothing.
+  dashboard: { subscribes: [Topics.orders, Topics.inventory, Topics.payments, Topics.shipments] },
 };
 
 /**
@@ -33,7 +36,7 @@ export function outboxRelayTopic(appId: string, topic: string, namespace = "defa
 export function allTopics(namespace = "default"): string[] {
   const topics = new Set<string>(Object.values(Topics));
   for (const [appId, app] of Object.entries(TOPOLOGY)) {
-    topics.add(outboxRelayTopic(appId, app.publishes, namespace));
+    if (app.publishes) topics.add(outboxRelayTopic(appId, app.publishes, namespace));
     for (const topic of app.subscribes) topics.add(deadLetterTopic(appId, topic));
   }
   return [...topics].sort();

@@ -10,8 +10,9 @@
  *   clock for that order), never replaced by an older one; facts from other
  *   services (payment, shipment) are kept in their own fields, each by its
  *   own progression (a refund after a capture, never the reverse);
- * - what the charts count (an order created, confirmed, failed; money taken)
- *   is reported once per order as an effect, when the view first learns it.
+ * - what the charts count (an order created, confirmed, failed; money taken
+ *   or refunded) is reported once per order as an effect, when the view
+ *   first learns it.
  */
 import type { OrderStatus } from "../contracts/api/orders.ts";
 import type { EventMap, EventType, OrderSnapshot } from "../contracts/events.ts";
@@ -41,6 +42,8 @@ export interface OrderView {
   terms: string[];
   /** The CloudEvent ids applied. */
   applied: string[];
+  /** The money moves already counted in the statistics (a capture, a refund: one each per order). */
+  counted?: { captured?: true; refunded?: true };
 }
 
 /** A SKU's stock as inventory last reported it. */
@@ -51,7 +54,7 @@ export interface SkuView {
   reserved?: number;
   available?: number;
   low_stock_threshold?: number;
-  /** When inventory reported the level applied last (the CloudEvent's time). */
+  /** When the level applied last changed (the item's updated_at, else the CloudEvent's time). */
   as_of: string;
   low_stock_at?: string;
   applied: string[];
@@ -139,7 +142,8 @@ function fromSnapshot(view: OrderView, order: OrderSnapshot): OrderView {
 
 function addHistory(view: OrderView, entry: { status: OrderStatus; at: string; reason?: string }): OrderView {
   if (view.history.some((h) => h.status === entry.status && h.at === entry.at)) return view;
-  const history = [...view.history, entry].sort((a, b) => a.at.localeCompare(b.at));
+  // Two changes of one millisecond go in the order the status machine allows.
+  const history = [...view.history, entry].sort((a, b) => a.at.localeCompare(b.at) || STATUS_RANK[a.status] - STATUS_RANK[b.status]);
   return { ...view, history };
 }
 
@@ -225,9 +229,13 @@ export function applyToOrder(current: OrderView | undefined, event: ProjectedEve
           payment: { id: d.payment_id, status, amount: d.amount, currency: d.currency, ...(d.decline_reason ? { decline_reason: d.decline_reason } : {}) },
         };
       }
-      // Money moved: each counted once, whatever order they arrive in.
-      if (status === "captured") effects.push({ kind: "captured", at: event.time, amount: d.amount });
-      if (status === "refunded") effects.push({ kind: "refunded", at: event.time, amount: d.amount });
+      // Money moved: each counted once per order, whatever order the events
+      // arrive in, and also when the same move comes again under another
+      // id (a rebuild's, then the service's own).
+      if ((status === "captured" || status === "refunded") && !before.counted?.[status]) {
+        effects.push({ kind: status, at: event.time, amount: d.amount });
+        view = { ...view, counted: { ...before.counted, [status]: true } };
+      }
       break;
     }
     case "shipment.created": {
@@ -257,7 +265,7 @@ export function applyToOrder(current: OrderView | undefined, event: ProjectedEve
   return { view: withTerms(view), effects };
 }
 
-/** Applies a stock event to its SKU's view; the later report (by event time) wins. */
+/** Applies a stock event to its SKU's view; the later report (by the item's updated_at, else the event's time) wins. */
 export function applyToSku(current: SkuView | undefined, event: ProjectedEvent): SkuView {
   if (event.type !== "inventory.stock_changed" && event.type !== "inventory.low_stock") throw new Error(`${event.type} does not concern a SKU`);
   const before: SkuView = current ?? { sku: event.data.sku, as_of: "", applied: [] };
@@ -269,8 +277,10 @@ export function applyToSku(current: SkuView | undefined, event: ProjectedEvent):
     return { ...before, applied, item_name: d.item_name, low_stock_threshold: d.low_stock_threshold, low_stock_at: event.time };
   }
   const d = event.data;
-  if (event.time < before.as_of) return { ...before, applied };
-  return { ...before, applied, on_hand: d.on_hand, reserved: d.reserved, available: d.available, as_of: event.time };
+  // The item's own clock to the millisecond where the event carries it (a CloudEvent's time has whole seconds).
+  const at = d.updated_at ?? event.time;
+  if (before.as_of && Date.parse(at) < Date.parse(before.as_of)) return { ...before, applied };
+  return { ...before, applied, on_hand: d.on_hand, reserved: d.reserved, available: d.available, as_of: at };
 }
 
 /** The minute an instant falls in, as a key ("2026-11-30T14:05"). */
@@ -278,9 +288,61 @@ export function minuteOf(at: string): string {
   return new Date(at).toISOString().slice(0, 16);
 }
 
-/** Percentile p (0..100) of sorted values, nearest rank; undefined for none. */
-export function percentile(sorted: number[], p: number): number | undefined {
-  if (sorted.length === 0) return undefined;
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
+/** Shipment statuses that still keep a courier busy. */
+export const ACTIVE_SHIPMENT = ["created", "picked_up", "in_transit", "out_for_delivery", "delivery_failed"];
+
+/**
+ * What an order view adds to the running totals the summary reads (orders
+ * by status, couriers' active shipments), as keys counted once each: only
+ * orders whose creation is known.
+ */
+export function talliesOf(view: OrderView | undefined): string[] {
+  if (!view?.created_at) return [];
+  const keys = [`status:${view.status}`];
+  if (view.shipment?.courier && ACTIVE_SHIPMENT.includes(view.shipment.status)) keys.push(`courier:${view.shipment.courier}`);
+  return keys;
+}
+
+/**
+ * How the running totals change when a view goes from `before` to `after`:
+ * the deltas of all the writes of one view add up to the totals of its
+ * latest version, whatever order its events came in.
+ */
+export function tallyDelta(before: OrderView | undefined, after: OrderView): Record<string, number> {
+  const delta: Record<string, number> = {};
+  for (const key of talliesOf(before)) delta[key] = (delta[key] ?? 0) - 1;
+  for (const key of talliesOf(after)) delta[key] = (delta[key] ?? 0) + 1;
+  for (const key of Object.keys(delta)) if (delta[key] === 0) delete delta[key];
+  return delta;
+}
+
+/**
+ * The saga-time histogram's buckets, by upper bound in milliseconds: 1 ms
+ * and then 10 % more each, up to over two hours. A percentile read from it
+ * is its bucket's upper bound, rounded to the millisecond: at most 10 %
+ * above the exact value.
+ */
+export const SAGA_BUCKETS_MS: readonly number[] = (() => {
+  const bounds: number[] = [];
+  for (let bound = 1; bound < 2 * 3600_000 * 1.1; bound *= 1.1) bounds.push(bound);
+  return bounds;
+})();
+
+/** The bucket of a saga time (the last one holds everything longer). */
+export function sagaBucket(ms: number): number {
+  const index = SAGA_BUCKETS_MS.findIndex((bound) => ms <= bound);
+  return index === -1 ? SAGA_BUCKETS_MS.length - 1 : index;
+}
+
+/** Percentile p (0..100) of a histogram (counts by bucket), nearest rank, as its bucket's upper bound; undefined when empty. */
+export function bucketPercentile(counts: readonly number[], p: number): number | undefined {
+  const total = counts.reduce((sum, n) => sum + n, 0);
+  if (total === 0) return undefined;
+  const rank = Math.min(total, Math.max(1, Math.ceil((p / 100) * total)));
+  let seen = 0;
+  for (let i = 0; i < counts.length; i++) {
+    seen += counts[i] ?? 0;
+    if (seen >= rank) return Math.round(SAGA_BUCKETS_MS[i]!);
+  }
+  return Math.round(SAGA_BUCKETS_MS.at(-1)!);
 }

@@ -1,6 +1,6 @@
 import type { Env, KitConfig } from "../kit/config.ts";
 import type { EdgeConfig } from "./edge.ts";
-import { ConfigError, loadKitConfig, readInteger, readOptional, readString } from "../kit/config.ts";
+import { ConfigError, loadKitConfig, readChoice, readInteger, readOptional, readString } from "../kit/config.ts";
 
 /** The app ids behind the public API, by service. */
 export interface Upstreams {
@@ -9,6 +9,8 @@ export interface Upstreams {
   payment: string;
   tracking: string;
   notification: string;
+  /** "" where no read side is deployed (READ_SIDE=off): its operations answer 503, /health leaves it out. */
+  dashboard: string;
 }
 
 export interface GatewayConfig extends KitConfig {
@@ -45,6 +47,8 @@ export function loadConfig(env: Env): GatewayConfig {
       payment: readString(env, "PAYMENT_APP_ID", "payment"),
       tracking: readString(env, "TRACKING_APP_ID", "tracking"),
       notification: readString(env, "NOTIFICATION_APP_ID", "notification"),
+      // READ_SIDE=off where no dashboard is deployed: its operations answer 503.
+      dashboard: readChoice(env, "READ_SIDE", ["on", "off"], "on") === "off" ? "" : readString(env, "DASHBOARD_APP_ID", "dashboard"),
     },
     upstreamTimeoutMs: readInteger(env, "UPSTREAM_TIMEOUT_MS", 15_000, 100, 300_000),
     rateLimit: {

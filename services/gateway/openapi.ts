@@ -24,7 +24,7 @@ function response(status: string, answer: Answer): Record<string, unknown> {
   const content = Number(status) >= 400
     ? { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } }
     : answer.schema
-      ? { "application/json": { schema: answer.schema } }
+      ? { [answer.mediaType ?? "application/json"]: { schema: answer.schema } }
       : undefined;
   return { description: answer.description, ...(content ? { content } : {}), ...(answer.headers ? { headers: answer.headers } : {}) };
 }

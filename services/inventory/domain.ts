@@ -80,7 +80,7 @@ export type ReserveOutcome =
 
 /** What a changed item announces: its new stock, and an alert when it fell below its threshold. */
 export function stockEvents(before: StockItem | undefined, after: StockItem): InventoryEvent[] {
-  const changed = domainEvent("inventory.stock_changed", { sku: after.sku, on_hand: after.on_hand, reserved: after.reserved, available: available(after) });
+  const changed = domainEvent("inventory.stock_changed", { sku: after.sku, on_hand: after.on_hand, reserved: after.reserved, available: available(after), updated_at: after.updated_at });
   if (!fellBelowThreshold(before, after)) return [changed];
   const alert = domainEvent("inventory.low_stock", { sku: after.sku, item_name: after.item_name, available: available(after), low_stock_threshold: after.low_stock_threshold });
   return [changed, alert];

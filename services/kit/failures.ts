@@ -26,6 +26,18 @@ export class NotYetApplicableError extends Error {
   }
 }
 
+/**
+ * A dependency of the service's own (not the sidecar: a database the read
+ * side writes to, say) cannot be reached: nothing changed; an event is
+ * delivered again, a request answered 503.
+ */
+export class DependencyUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "DependencyUnavailableError";
+  }
+}
+
 export type Failure =
   /** An HttpProblem, or an error Koa marks as the client's (status 4xx, expose). */
   | "problem"
@@ -48,7 +60,7 @@ export function classifyFailure(err: unknown): Failure {
   if (err instanceof PoisonEventError) return "poison";
   if (err instanceof NotYetApplicableError) return "early";
   if (err instanceof LockBusyError || err instanceof EtagMismatchError) return "busy";
-  if (err instanceof DaprUnavailableError) return "unavailable";
+  if (err instanceof DaprUnavailableError || err instanceof DependencyUnavailableError) return "unavailable";
   if (err instanceof DaprTimeoutError) return "timeout";
   const status = (err as { status?: unknown } | null)?.status;
   if (typeof status === "number" && status >= 400 && status < 500 && (err as { expose?: boolean }).expose) return "problem";

@@ -17,7 +17,7 @@ export type JsonSchema = Record<string, unknown>;
 const ajv = new Ajv2020({ allErrors: true, strict: true, coerceTypes: false, multipleOfPrecision: 9 });
 // ajv-formats is CommonJS: its default export arrives as module or as function.
 const applyFormats = ((addFormats as unknown as { default?: unknown }).default ?? addFormats) as (a: Ajv2020, f: string[]) => void;
-applyFormats(ajv, ["email", "date-time", "uuid"]);
+applyFormats(ajv, ["email", "date", "date-time", "uuid"]);
 
 function fieldName(instancePath: string): string {
   return instancePath

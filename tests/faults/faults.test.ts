@@ -121,7 +121,8 @@ async function drained(running: RunningSystem): Promise<string[]> {
   const deadline = Date.now() + DRAIN_MS;
   for (;;) {
     const left = running.backlog(broker).filter((q) => q.undelivered > 0 || q.unacknowledged > 0);
-    if (left.length === 0 || Date.now() > deadline) return left.map((q) => `${q.queue}: ${q.undelivered} new, ${q.unacknowledged} unacked`);
+    // Where the broker says which entries are unacknowledged (Redis), they are named: entry, consumer, ms since delivered, deliveries, event type and id.
+    if (left.length === 0 || Date.now() > deadline) return left.map((q) => `${q.queue}: ${q.undelivered} new, ${q.unacknowledged} unacked${q.pending ? ` (${q.pending})` : ""}`);
     await delay(1000);
   }
 }

@@ -60,7 +60,7 @@ describe("order slice through the gateway (real daprd, real Redis)", function ()
   it("reports every service and sidecar healthy on /health", async function () {
     const response = await gateway().get("/health").expect(200);
     expect(response.body.status).to.equal("ok");
-    expect(Object.keys(response.body.services)).to.have.members(["gateway-sidecar", "order", "inventory", "payment", "tracking", "notification"]);
+    expect(Object.keys(response.body.services)).to.have.members(["gateway-sidecar", "order", "inventory", "payment", "tracking", "notification", "dashboard"]);
   });
 
   it("runs every service on the runtime RUNTIME names", async function () {

@@ -65,7 +65,7 @@ describe(`on Kubernetes (${choice})`, function () {
   it("runs every service with an injected daprd, every container ready and never restarted", () => {
     const pods = platformPods();
     const apps = new Set(pods.map((pod) => pod.metadata.annotations!["dapr.io/app-id"]));
-    expect([...apps].sort()).to.deep.equal(["gateway", "inventory", "notification", "order", "payment", "tracking"]);
+    expect([...apps].sort()).to.deep.equal(["dashboard", "gateway", "inventory", "notification", "order", "payment", "tracking"]);
     for (const pod of pods) {
       const names = pod.spec.containers.map((c) => c.name);
       expect(names, pod.metadata.name).to.include("daprd");

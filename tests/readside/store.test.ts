@@ -4,12 +4,8 @@
  * on its own port and data (deploy/scripts/server.sh ferretdb), or the
  * MongoDB that READSIDE_MONGODB_URL names.
  */
-import { spawn, spawnSync } from "node:child_process";
-import type { ChildProcess } from "node:child_process";
-import { mkdirSync, openSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import process from "node:process";
-import { setTimeout as delay } from "node:timers/promises";
 import { expect } from "chai";
 import type { OrderStatus } from "../../services/contracts/api/orders.ts";
 import { applyToOrder, orderIdOf } from "../../services/dashboard/projection.ts";
@@ -17,6 +13,8 @@ import type { OrderView, ProjectedEvent } from "../../services/dashboard/project
 import { ReadModel } from "../../services/dashboard/store.ts";
 import type { OrderSearch } from "../../services/dashboard/store.ts";
 import { orderCreatedData, orderSnapshot } from "../support/events.ts";
+import { startMongo } from "../support/ferretdb.ts";
+import type { MongoForTests } from "../support/ferretdb.ts";
 
 const root = resolve(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "../../..");
 const PORT = Number(process.env.READSIDE_FERRETDB_PORT ?? 27117);
@@ -72,46 +70,22 @@ const search = (filters: Partial<OrderSearch>): OrderSearch => ({ sort: "-create
 
 describe("the dashboard's read model on a MongoDB-compatible server (mongoose)", function () {
   this.timeout(60_000);
-  let server: ChildProcess | undefined;
+  let mongo: MongoForTests | undefined;
   let model: ReadModel;
 
   before(async function () {
     this.timeout(300_000);
-    let url = process.env.READSIDE_MONGODB_URL;
-    if (!url) {
-      const env = { ...process.env, FERRETDB_PORT: String(PORT), FERRETDB_DATA_DIR: join(root, ".dapr", "test-readside", "ferretdb") };
-      rmSync(env.FERRETDB_DATA_DIR, { recursive: true, force: true });
-      mkdirSync(env.FERRETDB_DATA_DIR, { recursive: true });
-      const script = join(root, "deploy/scripts/server.sh");
-      const install = spawnSync("bash", [script, "ferretdb", "install"], { env, encoding: "utf8" });
-      if (install.status !== 0) throw new Error(`FerretDB: ${install.stderr}`);
-      if (spawnSync("bash", [script, "ferretdb", "ready"], { env }).status === 0) throw new Error(`something already answers on port ${PORT}`);
-      // Its log beside its data (it warns of every command it lacks, endSessions say).
-      const log = openSync(join(env.FERRETDB_DATA_DIR, "..", "ferretdb.log"), "w");
-      server = spawn("bash", [script, "ferretdb", "run"], { env, stdio: ["ignore", log, log], detached: true });
-      for (let tries = 0; spawnSync("bash", [script, "ferretdb", "ready"], { env }).status !== 0; tries++) {
-        if (server.exitCode !== null || tries > 150) throw new Error("FerretDB did not start");
-        await delay(200);
-      }
-      // One connection: FerretDB applies a conditional replace non-atomically,
-      // so over several connections two writers of one revision can both win
-      // (a lost update; the test of in-memory views catches it).
-      url = `mongodb://127.0.0.1:${PORT}/readside?maxPoolSize=1`;
-    }
-    model = await ReadModel.connect(url);
+    mongo = await startMongo({ port: PORT, dataDir: join(root, ".dapr", "test-readside", "ferretdb"), database: "readside" });
+    model = await ReadModel.connect(mongo.url);
     await model.clear();
   });
 
   after(async () => {
     await model?.close();
-    if (server?.pid !== undefined && server.exitCode === null) {
-      const exited = new Promise((done) => server!.once("exit", done));
-      process.kill(-server.pid, "SIGTERM");
-      await exited;
-    }
+    await mongo?.stop();
   });
 
-  it("makes the indexes the searches and the summary use", async () => {
+  it("makes the indexes the searches use", async () => {
     expect(await model.orderIndexes()).to.include.members([
       "_id_",
       "created_at_-1",
@@ -119,8 +93,6 @@ describe("the dashboard's read model on a MongoDB-compatible server (mongoose)",
       "customer_email_1_created_at_-1",
       "skus_1_created_at_-1",
       "terms_1",
-      "confirmed_at_1",
-      "shipment.status_1",
     ]);
   });
 
@@ -163,7 +135,7 @@ describe("the dashboard's read model on a MongoDB-compatible server (mongoose)",
       const stored = (await model.searchOrders(search({ limit: 100 }))).items;
       expect(stored).to.have.length(expected.size);
       const comparable = (view: OrderView) => {
-        const { applied: _applied, terms: _terms, ...rest } = view;
+        const { applied: _applied, terms: _terms, counted: _counted, ...rest } = view;
         return JSON.parse(JSON.stringify(rest)) as unknown;
       };
       for (const view of stored) expect(comparable(view), view.id).to.deep.equal(comparable(expected.get(view.id)!));
@@ -176,8 +148,9 @@ describe("the dashboard's read model on a MongoDB-compatible server (mongoose)",
       expect(summary.last_hour.per_minute.reduce((n, m) => n + m.created, 0)).to.equal(30);
       // Saga times 1..4 s, confirmed orders in the last hour only.
       expect(summary.saga_latency_ms.samples).to.equal(24);
-      expect(summary.saga_latency_ms.p50).to.be.within(2000, 3000);
-      expect(summary.saga_latency_ms.p95).to.equal(4000);
+      expect(summary.saga_latency_ms.p50).to.be.within(2000, 3300);
+      // Read from a histogram: at most 10 % above the exact value.
+      expect(summary.saga_latency_ms.p95).to.be.within(4000, 4400);
       expect(summary.low_stock).to.deep.equal([{ sku: "SKU-1", item_name: "Widget", available: 2, low_stock_threshold: 3 }]);
       expect(summary.courier_load).to.deep.equal([
         { courier: "linus", active_shipments: 4 },

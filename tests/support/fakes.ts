@@ -2,6 +2,12 @@
  * Fake ports for unit tests: in-memory, no sockets, with the semantics the
  * real adapters promise (ETags, insert-only writes, typed errors).
  */
+import { ORDER_STATUSES } from "../../services/contracts/api/orders.ts";
+import { applyToOrder, orderIdOf } from "../../services/dashboard/projection.ts";
+import type { OrderView, ProjectedEvent } from "../../services/dashboard/projection.ts";
+import type { Projections } from "../../services/dashboard/read-side.ts";
+import type { OrderSearch, Summary } from "../../services/dashboard/store.ts";
+import { DependencyUnavailableError } from "../../services/kit/failures.ts";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { inject } from "light-my-request";
@@ -20,6 +26,7 @@ import type {
   SidecarHealth,
   StateEntry,
   StateOperation,
+  StreamedResponse,
 } from "../../services/kit/ports/ports.ts";
 import { applySingle, outboxOperations } from "../../services/kit/dapr/state.ts";
 import { createLogger } from "../../services/kit/logger.ts";
@@ -141,6 +148,21 @@ export class FakeInvoker implements ServiceInvoker {
     });
     return Promise.race([answer, timeout]).finally(() => clearTimeout(timer));
   }
+  /** The same answer, its body as a stream that ends with it (a stream test gives `streamed`). */
+  streamed?: (appId: string, request: InvokeRequest, signal: AbortSignal) => Promise<StreamedResponse> | StreamedResponse;
+  async stream(appId: string, request: InvokeRequest, signal: AbortSignal): Promise<StreamedResponse> {
+    this.calls.push({ appId, ...request });
+    if (this.streamed) return this.streamed(appId, request, signal);
+    const answer = await this.answer(appId, request);
+    const bytes = answer.body;
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(bytes);
+        controller.close();
+      },
+    });
+    return { status: answer.status, headers: answer.headers, body };
+  }
 }
 
 /** An invocation response with a JSON body. */
@@ -208,4 +230,58 @@ export function appBasics(appId = "test"): { appId: string; logger: Logger; metr
 /** Sends one request to the app in process (no socket). */
 export function call(app: Koa, options: InjectOptions): Promise<Response> {
   return inject(app.callback(), options);
+}
+
+/**
+ * The read side's projections in memory: the projection's own rules per
+ * order (services/dashboard/projection.ts), counts by status, searches by
+ * status; `unavailable` makes every call fail as a database that is down.
+ */
+export class FakeProjections implements Projections {
+  readonly orders = new Map<string, OrderView>();
+  readonly events: ProjectedEvent[] = [];
+  unavailable = false;
+
+  #check(): void {
+    if (this.unavailable) throw new DependencyUnavailableError("MongoDB: connection refused");
+  }
+
+  async apply(event: ProjectedEvent): Promise<boolean> {
+    this.#check();
+    this.events.push(event);
+    const orderId = orderIdOf(event);
+    if (!orderId) return false;
+    const before = this.orders.get(orderId);
+    const { view } = applyToOrder(before, event);
+    this.orders.set(orderId, view);
+    return view !== before;
+  }
+
+  async summary(now = new Date()): Promise<Summary> {
+    this.#check();
+    const orders = [...this.orders.values()];
+    return {
+      as_of: now.toISOString(),
+      orders_by_status: Object.fromEntries(ORDER_STATUSES.map((s) => [s, orders.filter((o) => o.status === s).length])) as Summary["orders_by_status"],
+      last_hour: { created: orders.length, confirmed: 0, failed: 0, revenue: 0, per_minute: [] },
+      saga_latency_ms: { p50: null, p95: null, samples: 0 },
+      low_stock: [],
+      courier_load: [],
+    };
+  }
+
+  async searchOrders(search: OrderSearch): Promise<{ items: OrderView[]; total: number }> {
+    this.#check();
+    const found = [...this.orders.values()].filter((o) => !search.status || o.status === search.status);
+    return { items: found.slice(search.offset, search.offset + search.limit), total: found.length };
+  }
+
+  async ping(): Promise<void> {
+    this.#check();
+  }
+
+  async clear(): Promise<void> {
+    this.#check();
+    this.orders.clear();
+  }
 }

@@ -6,7 +6,7 @@
 import { loadConfig } from "../../services/gateway/config.ts";
 import { devSecrets, FakeStateStore } from "./fakes.ts";
 
-export const upstreams = { order: "order", inventory: "inventory", payment: "payment", tracking: "tracking", notification: "notification" };
+export const upstreams = { order: "order", inventory: "inventory", payment: "payment", tracking: "tracking", notification: "notification", dashboard: "dashboard" };
 
 export function gatewayDeps() {
   return {

@@ -73,7 +73,7 @@ export interface RunningSystem {
   appPid(appId: string): number | undefined;
   sidecarPid(appId: string): number | undefined;
   /** What a broker this run started holds unacknowledged, per queue (deploy/scripts/server.sh backlog). */
-  backlog(name: string): Array<{ queue: string; undelivered: number; unacknowledged: number }>;
+  backlog(name: string): Array<{ queue: string; undelivered: number; unacknowledged: number; pending?: string }>;
   /** Deletes on a broker this run started the events of `topic` that `appId` has not read yet (server.sh drop). */
   dropUnread(name: string, appId: string, topic: string): void;
   /** SIGKILLs a server this run started; startServer brings it back on the same port and data. */
@@ -106,6 +106,8 @@ const SERVERS: Record<string, { port: number; env: string }> = {
   nats: { port: 4222, env: "NATS" },
   mosquitto: { port: 1883, env: "MOSQUITTO" },
   postgres: { port: 5432, env: "POSTGRES" },
+  // The read side's MongoDB-compatible server, in every run.
+  ferretdb: { port: 27017, env: "FERRETDB" },
 };
 
 /** The server a pub/sub or state choice runs on (as deploy/scripts/lib.sh's server_for). */
@@ -296,7 +298,9 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     // keys) are the development ones either way: the tests call with them.
     const devFile = JSON.parse(readFileSync(join(root, "components/secrets.dev.json"), "utf8")) as Record<string, string>;
     const gatewaySecrets = { GATEWAY_API_KEYS: devFile.GATEWAY_API_KEYS!, OIDC_DEV_JWKS: devFile.OIDC_DEV_JWKS! };
-    const secretEnv = fromEnv ? Object.fromEntries(Object.entries({ ...secrets, ...gatewaySecrets }).map(([name, value]) => [`LOGISTICS_${name}`, value])) : {};
+    // The dashboard's database: this run's FerretDB (the file store's copy moves its port the same way).
+    const readSideSecrets = { MONGODB_URL: `mongodb://localhost:${SERVERS.ferretdb!.port + options.serverPortOffset}/logistics?maxPoolSize=1` };
+    const secretEnv = fromEnv ? Object.fromEntries(Object.entries({ ...secrets, ...gatewaySecrets, ...readSideSecrets }).map(([name, value]) => [`LOGISTICS_${name}`, value])) : {};
 
     const pubsub = options.pubsub ?? process.env.PUBSUB ?? "redis";
     const state = options.state ?? process.env.STATE ?? "redis";
@@ -321,7 +325,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       const setup = spawnSync("bash", [script, name, "setup"], { env: server.env, encoding: "utf8" });
       if (setup.status !== 0) throw new Error(`${name} setup: ${setup.stderr}`);
     };
-    for (const name of new Set([serverFor(pubsub), serverFor(state)])) {
+    for (const name of new Set([serverFor(pubsub), serverFor(state), "ferretdb"])) {
       const server = SERVERS[name];
       if (!server) throw new Error(`no server script for ${name}`);
       const port = server.port + options.serverPortOffset;
@@ -439,8 +443,8 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
         const out = spawnSync("bash", [script, name, "backlog"], { env: server.env, encoding: "utf8" });
         if (out.status !== 0) throw new Error(`${name} backlog: ${out.stderr}`);
         return out.stdout.split("\n").filter(Boolean).map((line) => {
-          const [queue, undelivered, unacknowledged] = line.trim().split(/\s+/);
-          return { queue: queue!, undelivered: Number(undelivered), unacknowledged: Number(unacknowledged) };
+          const [queue, undelivered, unacknowledged, pending] = line.trim().split(/\s+/);
+          return { queue: queue!, undelivered: Number(undelivered), unacknowledged: Number(unacknowledged), ...(pending ? { pending } : {}) };
         });
       },
       dropUnread(name, appId, topic) {

@@ -6,13 +6,15 @@
 #   prod-<pubsub>-<state>[-deno]
 #                             tests/k8s/prod: overlays/prod with that broker and
 #                             store chosen as its kustomization says (the
-#                             components lines' last word), the servers
-#                             outside the cluster on the node, as a managed
-#                             broker and database would be; with -deno, the
+#                             components lines' last word), the servers (and
+#                             the read side's FerretDB) outside the cluster on
+#                             the node, as a managed broker and database
+#                             would be; with -deno, the
 #                             services on Deno (components/runtime/deno)
 # Applies it, waits for every Deployment (each pod with its injected daprd),
-# runs the end-to-end suite through the gateway's Service and the cluster
-# checks (tests/k8s/cluster.test.ts), keeps every pod's log, and deletes it.
+# runs the end-to-end suite and the read side's (tests/integration/dashboard.test.ts)
+# through the gateway's Service and the cluster checks
+# (tests/k8s/cluster.test.ts), keeps every pod's log, and deletes it.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 source "$ROOT_DIR/deploy/scripts/netns.sh"
 source "$ROOT_DIR/deploy/scripts/k8s/cluster.sh"
@@ -74,7 +76,8 @@ case "$choice" in
     # prod-<pubsub>-<state>-deno: the services on Deno (components/runtime/deno).
     k8s_choose "$work/deploy/k8s/overlays/prod/kustomization.yaml" "$pubsub" "$state" "$runtime"
     dir="$work/tests/k8s/prod"
-    for name in $(PUBSUB="$pubsub" STATE="$state" server_names); do
+    # The broker, the store, and the read side's MongoDB (FerretDB here).
+    for name in $(PUBSUB="$pubsub" STATE="$state" server_names) ferretdb; do
       k8s_server_start "$name" "$out"
       servers_started+=("$name")
     done
@@ -100,7 +103,7 @@ status=0
 ip netns exec "$K8S_NETNS" env K8S_NAMESPACE="$NAMESPACE" K8S_CHOICE="$choice" \
   K8S_KUBECTL="$K8S_BIN/kubectl --kubeconfig $K8S_RUN/pki/admin.kubeconfig" K8S_MAILBOX="$K8S_NODE_IP:587" \
   K8S_MAILBOX_TLS="$K8S_RUN/pki/mailbox.key:$K8S_RUN/pki/mailbox.crt" \
-  mocha --timeout 240000 --require dist/tests/support/system-hooks.js dist/tests/e2e/saga.test.js dist/tests/k8s/cluster.test.js \
+  mocha --timeout 240000 --require dist/tests/support/system-hooks.js dist/tests/e2e/saga.test.js dist/tests/integration/dashboard.test.js dist/tests/k8s/cluster.test.js \
   2>&1 | tee "$out/e2e.log" || status=1
 mocha_passed "$out/e2e.log" || status=1
 k8s_say "$choice: $(mocha_counts "$out/e2e.log")"

@@ -409,8 +409,9 @@ cluster_down() {
 
 # A broker or store of deploy/scripts/servers/ on the node, outside the
 # cluster, as a managed one would be: in the namespace, listening on
-# loopback and on the node address (SERVER_LISTEN_ADDRESS), with a password,
-# fresh data under $K8S_RUN. The pods reach it at $K8S_NODE_IP.
+# loopback and on the node address (SERVER_LISTEN_ADDRESS), with a password
+# (FerretDB: on the node address only, without one), fresh data under
+# $K8S_RUN. The pods reach it at $K8S_NODE_IP.
 K8S_SERVER_PASSWORD=test-only-password
 k8s_server_start() {
   local name="$1" out="$2" upper
@@ -422,7 +423,7 @@ k8s_server_start() {
     POSTGRES_PASSWORD="$K8S_SERVER_PASSWORD" RABBITMQ_PASSWORD="$K8S_SERVER_PASSWORD" \
     "${NETNS_CMD[@]}" bash "$ROOT_DIR/deploy/scripts/server.sh" "$name" run >"$out/$name.log" 2>&1 </dev/null &
   echo "$!" >"$K8S_RUN/servers/$name.pid"
-  k8s_wait "$name on the node" 120 env "${upper}_DATA_DIR=$K8S_RUN/servers/$name" \
+  k8s_wait "$name on the node" 120 env "${upper}_DATA_DIR=$K8S_RUN/servers/$name" SERVER_LISTEN_ADDRESS="$K8S_NODE_IP" \
     ip netns exec "$K8S_NETNS" bash "$ROOT_DIR/deploy/scripts/server.sh" "$name" ready
   k8s_say "$name listening on $K8S_NODE_IP for the pods"
 }

@@ -9,13 +9,14 @@ import { deadLetterDiscardSchema } from "../../kit/events/dead-letters.ts";
 import type { JsonSchema } from "../../kit/validation.ts";
 import { MAX_PAGE, MAX_PAGE_SIZE } from "../../kit/http/paging.ts";
 import { itemInputSchema, restockSchema, SKU_PATTERN, stockItemSchema } from "./inventory.ts";
+import { dashboardRebuildSchema, dashboardSummarySchema, INSTANT_SCHEMA, orderViewSchema, SEARCH_SORTS } from "./dashboard.ts";
 import { notificationSchema } from "./notifications.ts";
 import { IDEMPOTENCY_KEY_PATTERN, newOrderSchema, ORDER_STATUSES, orderSchema, statusUpdateSchema } from "./orders.ts";
 import { paymentSchema } from "./payments.ts";
 import { positionSchema, scanSchema, shipmentSchema, trackingSchema } from "./shipments.ts";
 
 /** The app-ids of the services behind the gateway. */
-export type ServiceId = "order" | "inventory" | "payment" | "tracking" | "notification";
+export type ServiceId = "order" | "inventory" | "payment" | "tracking" | "notification" | "dashboard";
 
 /** Who a caller is to the API. */
 export const ROLES = ["customer", "operator", "courier"] as const;
@@ -42,6 +43,8 @@ export interface Parameter {
 export interface Answer {
   description: string;
   schema?: JsonSchema;
+  /** The answer's media type when it is not JSON (a stream of Server-Sent Events). */
+  mediaType?: string;
   headers?: Record<string, { schema: JsonSchema }>;
 }
 
@@ -63,6 +66,8 @@ export interface Operation {
   answers: Record<string, Answer>;
   /** Who may call it. */
   access: Access;
+  /** Answers a stream that stays open (Server-Sent Events): the gateway passes it on as it comes. */
+  streams?: true;
 }
 
 /** The schemas of request and answer bodies, by component name. */
@@ -80,6 +85,9 @@ export const SCHEMAS: Record<string, JsonSchema> = {
   Shipment: shipmentSchema,
   Tracking: trackingSchema,
   Notification: notificationSchema,
+  DashboardSummary: dashboardSummarySchema,
+  DashboardRebuild: dashboardRebuildSchema,
+  OrderView: orderViewSchema,
 };
 
 /** What a problem answer's body is (RFC 9457). */
@@ -339,6 +347,66 @@ export const OPERATIONS: Operation[] = [
     parameters: [byOrder],
     answers: { "200": { description: "The notifications", schema: listOf("Notification") }, "422": badQuery },
   },
+  {
+    service: "dashboard",
+    method: "get",
+    path: "/api/v1/dashboard/summary",
+    access: OPERATORS,
+    summary: "How things stand: orders by status, the last hour's throughput and revenue, the saga's latency, low stock, couriers' load",
+    answers: { "200": { description: "The summary, from the read side's projection of every event", schema: ref("DashboardSummary") } },
+  },
+  {
+    service: "dashboard",
+    method: "get",
+    path: "/api/v1/dashboard/stream",
+    access: OPERATORS,
+    streams: true,
+    summary: "The live page's feed: the summary at most once a second while events apply, and each applied event as it is applied",
+    answers: {
+      "200": {
+        description: "Server-Sent Events: `events` (the latest, on connecting), `summary` (a DashboardSummary) and `event` (one applied event: id, type, at, order_id, status, sku); open until the client leaves",
+        mediaType: "text/event-stream",
+        schema: { type: "string" },
+      },
+    },
+  },
+  {
+    service: "dashboard",
+    method: "post",
+    path: "/api/v1/dashboard/rebuild",
+    access: OPERATORS,
+    summary: "Drop the read side's views and rebuild them from the services' APIs, in the background (events keep applying meanwhile)",
+    answers: {
+      "202": { description: "Started; GET the same path for how it goes", schema: ref("DashboardRebuild") },
+      "409": { description: "A rebuild is running" },
+    },
+  },
+  {
+    service: "dashboard",
+    method: "get",
+    path: "/api/v1/dashboard/rebuild",
+    access: OPERATORS,
+    summary: "How the last rebuild of the read side went, or goes",
+    answers: { "200": { description: "Its state and counts", schema: ref("DashboardRebuild") } },
+  },
+  {
+    service: "dashboard",
+    method: "get",
+    path: "/api/v1/search/orders",
+    access: OPERATORS,
+    summary: "Search orders by customer, SKU, status, creation time and text",
+    parameters: [
+      ...paging,
+      query("customer", "The customer's email (any case) or words of their name", { type: "string", minLength: 1, maxLength: 200 }),
+      query("sku", "Orders with this SKU", { type: "string", pattern: SKU_PATTERN }),
+      query("status", "Orders with this status", { enum: [...ORDER_STATUSES] }),
+      query("created_from", "Created at or after (a date, or a date-time)", INSTANT_SCHEMA),
+      query("created_to", "Created before (a date, or a date-time); a range that ends before it starts finds nothing", INSTANT_SCHEMA),
+      query("q", "Words that must all match: ids, names, SKUs, tracking numbers", { type: "string", minLength: 1, maxLength: 200 }),
+      query("sort", "created_at (oldest first) or -created_at (newest first, the default)", { enum: [...SEARCH_SORTS] }),
+    ],
+    answers: { "200": { description: "A page of orders as the read side knows them", schema: paged("OrderView") }, "422": badQuery },
+  },
 ];
 
 /** Answers every operation that is not public may give: the gateway's, about the caller. */
@@ -347,7 +415,7 @@ export const SECURED_ANSWERS: Record<string, Answer> = {
   "403": { description: "The caller's role may not call this operation" },
 };
 
-const service = path("service", "The service whose dead letters: order, inventory, payment, tracking or notification");
+const service = path("service", "The service whose dead letters: order, inventory, payment, tracking, notification or dashboard");
 const deadLetterList: JsonSchema = {
   type: "object",
   description: "The kept dead letters by dead-letter topic",

@@ -16,6 +16,7 @@ import type {
   SecretReader,
   ServiceInvoker,
   SidecarHealth,
+  StreamedResponse,
 } from "../ports/ports.ts";
 import { DaprStateStore } from "./state.ts";
 
@@ -61,6 +62,17 @@ export class DaprInvoker implements ServiceInvoker {
       if ((err as Error).name === "TimeoutError") throw new DaprTimeoutError(`invoke ${appId}: no answer in time`, err);
       throw err;
     }
+  }
+
+  async stream(appId: string, request: Omit<InvokeRequest, "timeoutMs">, signal: AbortSignal): Promise<StreamedResponse> {
+    const path = request.path.replace(/^\/+/, "");
+    const response = await this.#http.fetch(`/v1.0/invoke/${encodeURIComponent(appId)}/method/${path}`, {
+      method: request.method,
+      headers: request.headers,
+      body: request.body as BodyInit | undefined,
+      signal,
+    });
+    return { status: response.status, headers: response.headers, body: response.body };
   }
 }
 

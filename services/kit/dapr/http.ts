@@ -15,6 +15,17 @@ export interface SidecarAddress {
   daprApiToken: string | undefined;
 }
 
+/**
+ * How long a call to the sidecar's API (state, publish, bindings, secrets)
+ * may take. Without a deadline, a sidecar that never answers (a store or
+ * mail server that accepted the connection and went quiet) holds the
+ * caller, and every lock it holds, for ever; with one, the call fails as a
+ * timeout (outcome unknown: an event is delivered again, a request answered
+ * 504) and the locks are released well within their lease (30 s) and the
+ * sidecar's own 30 s for a delivery.
+ */
+export const SIDECAR_CALL_TIMEOUT_MS = 10_000;
+
 type ExecuteParams = { method: string; body?: object | string; headers?: Record<string, string> };
 
 /** The sidecar's HTTP API: one request, typed errors. */
@@ -22,8 +33,10 @@ export class DaprHttp {
   readonly baseUrl: string;
   readonly #client: HTTPClient;
   readonly #token: string | undefined;
+  readonly #timeoutMs: number;
 
-  constructor(address: SidecarAddress) {
+  constructor(address: SidecarAddress, timeoutMs = SIDECAR_CALL_TIMEOUT_MS) {
+    this.#timeoutMs = timeoutMs;
     this.baseUrl = `http://${address.daprHost}:${address.daprHttpPort}`;
     this.#token = address.daprApiToken;
     this.#client = new HTTPClient({
@@ -35,15 +48,27 @@ export class DaprHttp {
     });
   }
 
-  /** Calls `/v1.0<path>`; resolves to the parsed body. */
+  /**
+   * Calls `/v1.0<path>`; resolves to the parsed body. A sidecar that does not
+   * answer within the deadline ends in DaprTimeoutError (the SDK's client
+   * takes no signal, so the request is left to finish or fail on its own).
+   */
   async execute(path: string, params: ExecuteParams, context: { key?: string } = {}): Promise<unknown> {
     const headers = { ...traceHeaders(), ...params.headers };
     if (params.body !== undefined) headers["Content-Type"] ??= "application/json";
+    const what = `${params.method} ${path}`;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new DaprTimeoutError(`${what}: no answer from the sidecar within ${this.#timeoutMs} ms; the outcome is unknown`)), this.#timeoutMs);
+    });
     try {
       // requiresInitialization=false: fail fast instead of polling for a sidecar.
-      return await this.#client.execute(path, { ...params, headers }, false);
+      return await Promise.race([this.#client.execute(path, { ...params, headers }, false), deadline]);
     } catch (err) {
-      throw toDaprError(err, `${params.method} ${path}`, context.key);
+      if (err instanceof DaprTimeoutError) throw err;
+      throw toDaprError(err, what, context.key);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

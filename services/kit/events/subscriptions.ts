@@ -102,7 +102,8 @@ export function subscriptionDocument(appId: string, pubsubName: string, specs: S
 
 /**
  * Applies deliveries to the handlers of `specs`: each CloudEvent id at most
- * once (a claim marker per event and topic), every failure classified into
+ * once (a claim marker per event and topic, unless the subscription's
+ * handlers see to that themselves), every failure classified into
  * the outcome Dapr is answered with. The subscription routes use it, and so
  * do the dead-letter routes and the operators' re-drive (dead-letters.ts).
  */
@@ -202,10 +203,19 @@ export class EventDelivery {
     const log = this.#logger.child({ event_id: event.id, event_type: event.type, topic, trace_id: trace.traceId });
     const wanted = spec.wanted?.[event.type];
     if (wanted && !wanted(event.data)) return { outcome: "unwanted", type: event.type };
-    return { outcome: await withTrace(trace, () => this.#deliver(event, handler, topic, log)), type: event.type };
+    return { outcome: await withTrace(trace, () => this.#deliver(event, handler, topic, log, spec.idempotent === true)), type: event.type };
   }
 
-  async #deliver(event: CloudEvent, handler: EventHandler, topic: string, log: Logger): Promise<Outcome> {
+  async #deliver(event: CloudEvent, handler: EventHandler, topic: string, log: Logger, idempotent: boolean): Promise<Outcome> {
+    if (idempotent) {
+      try {
+        await handler(event, log);
+      } catch (err) {
+        return failed(err, log);
+      }
+      log.info("event applied");
+      return "applied";
+    }
     const claims = this.#claims;
     let claim: Claim;
     try {
@@ -226,20 +236,7 @@ export class EventDelivery {
       await handler(event, log);
     } catch (err) {
       await claims.release(claim).catch((e: unknown) => log.warn({ err: e }, "could not release the claim"));
-      switch (classifyFailure(err)) {
-        case "poison":
-          log.error({ err }, "event cannot be applied; dropping it to the dead-letter topic");
-          return "dropped";
-        case "busy":
-          log.warn({ err }, "a concurrent write is at work; asking for redelivery");
-          return "busy";
-        case "early":
-          log.info({ reason: (err as Error).message }, "event came early; asking for redelivery");
-          return "busy";
-        default:
-          log.error({ err }, "event failed; asking for redelivery");
-          return "failed";
-      }
+      return failed(err, log);
     }
     try {
       if (!(await claims.complete(claim))) log.warn("applied after the claim ran out; another delivery holds the event now");
@@ -250,6 +247,24 @@ export class EventDelivery {
     }
     log.info("event applied");
     return "applied";
+  }
+}
+
+/** The outcome of a handler's failure, as its kind asks (failures.ts). */
+function failed(err: unknown, log: Logger): Outcome {
+  switch (classifyFailure(err)) {
+    case "poison":
+      log.error({ err }, "event cannot be applied; dropping it to the dead-letter topic");
+      return "dropped";
+    case "busy":
+      log.warn({ err }, "a concurrent write is at work; asking for redelivery");
+      return "busy";
+    case "early":
+      log.info({ reason: (err as Error).message }, "event came early; asking for redelivery");
+      return "busy";
+    default:
+      log.error({ err }, "event failed; asking for redelivery");
+      return "failed";
   }
 }
 

@@ -96,9 +96,18 @@ export interface InvokeResponse {
   body: Uint8Array;
 }
 
+/** An answer whose body is read as it comes (a stream that stays open). */
+export interface StreamedResponse {
+  status: number;
+  headers: Headers;
+  body: ReadableStream<Uint8Array> | null;
+}
+
 /** Calls another app through service invocation; answers any status as is. */
 export interface ServiceInvoker {
   invoke(appId: string, request: InvokeRequest): Promise<InvokeResponse>;
+  /** The same call, its answer's body passed on as it comes until it ends or `signal` aborts. */
+  stream(appId: string, request: Omit<InvokeRequest, "timeoutMs">, signal: AbortSignal): Promise<StreamedResponse>;
 }
 
 /** Reads secrets from a secret store component. */

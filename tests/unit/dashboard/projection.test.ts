@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import type { OrderStatus } from "../../../services/contracts/api/orders.ts";
-import { applyToOrder, applyToSku, minuteOf, percentile } from "../../../services/dashboard/projection.ts";
+import { applyToOrder, applyToSku, bucketPercentile, minuteOf, SAGA_BUCKETS_MS, sagaBucket, tallyDelta } from "../../../services/dashboard/projection.ts";
 import type { Effect, OrderView, ProjectedEvent, SkuView } from "../../../services/dashboard/projection.ts";
 import { orderCreatedData, orderSnapshot } from "../../support/events.ts";
 
@@ -95,6 +95,11 @@ describe("dashboard projection: orders", () => {
     expect(view.history.map((h) => h.status)).to.deep.equal(["processing", "confirmed"]);
   });
 
+  it("lists two changes of one millisecond in the order of the status machine, whichever came first", () => {
+    const { view } = project([statusChanged("failed", "processing", 1), statusChanged("processing", "pending", 1), created()]);
+    expect(view.history.map((h) => h.status)).to.deep.equal(["pending", "processing", "failed"]);
+  });
+
   it("counts a confirmation once, even when a later status is learnt first", () => {
     const { view, effects } = project([statusChanged("shipped", "confirmed", 5), statusChanged("confirmed", "processing", 3)]);
     expect(view).to.include({ status: "shipped", confirmed_at: at(3), saga_ms: 3000 });
@@ -116,6 +121,14 @@ describe("dashboard projection: orders", () => {
       { kind: "refunded", at: at(9), amount: 12.5 },
       { kind: "captured", at: at(2), amount: 12.5 },
     ]);
+  });
+
+  it("counts a capture and a refund once per order, also when they come again under other event ids (after a rebuild)", () => {
+    const again = (e: ProjectedEvent) => ({ ...e, id: `${e.id}-again` }) as ProjectedEvent;
+    const first = [captured(), refunded()];
+    const { view, effects } = project([...first, ...first.map(again)]);
+    expect(effects.map((e) => e.kind)).to.deep.equal(["captured", "refunded"]);
+    expect(view.counted).to.deep.equal({ captured: true, refunded: true });
   });
 
   it("records a declined payment with its reason", () => {
@@ -155,6 +168,15 @@ describe("dashboard projection: SKUs", () => {
     expect(view).to.include({ sku: "A", available: 7, reserved: 3, on_hand: 10, as_of: at(3) });
   });
 
+  it("orders two reports of one second by the item's own time to the millisecond (a CloudEvent's time has whole seconds)", () => {
+    const second = "2026-03-01T09:00:05Z";
+    const report = (available: number, ms: number) =>
+      ev("inventory.stock_changed", { sku: "A", on_hand: 10, reserved: 10 - available, available, updated_at: `2026-03-01T09:00:05.${String(ms).padStart(3, "0")}Z` }, second);
+    let view: SkuView | undefined;
+    for (const event of [report(6, 900), report(8, 100)]) view = applyToSku(view, event);
+    expect(view).to.include({ available: 6, as_of: "2026-03-01T09:00:05.900Z" });
+  });
+
   it("applies a report delivered twice once, and records low-stock alerts", () => {
     const first = applyToSku(undefined, level(2, 1, "same"));
     expect(applyToSku(first, level(2, 1, "same"))).to.equal(first);
@@ -164,11 +186,41 @@ describe("dashboard projection: SKUs", () => {
 });
 
 describe("dashboard projection: helpers", () => {
-  it("buckets instants by minute and takes nearest-rank percentiles", () => {
+  it("buckets instants by minute", () => {
     expect(minuteOf("2026-03-01T09:05:59.999Z")).to.equal("2026-03-01T09:05");
-    expect(percentile([], 50)).to.equal(undefined);
-    expect(percentile([1, 2, 3, 4], 50)).to.equal(2);
-    expect(percentile([1, 2, 3, 4], 95)).to.equal(4);
-    expect(percentile([10], 99)).to.equal(10);
+  });
+
+  it("keeps saga times in buckets 10 % apart and reads nearest-rank percentiles from them, at most 10 % high", () => {
+    for (let i = 1; i < SAGA_BUCKETS_MS.length; i++) expect(SAGA_BUCKETS_MS[i]! / SAGA_BUCKETS_MS[i - 1]!).to.be.within(1.09, 1.11);
+    expect(SAGA_BUCKETS_MS.at(-1)).to.be.greaterThan(2 * 3600_000);
+    const counts = new Array<number>(SAGA_BUCKETS_MS.length).fill(0);
+    expect(bucketPercentile(counts, 50)).to.equal(undefined);
+    const times = [12, 800, 1500, 2100, 2999, 3000, 4000, 9000, 30_000, 61_000];
+    for (const ms of times) counts[sagaBucket(ms)]! += 1;
+    for (const [p, exact] of [[10, 12], [50, 2999], [90, 30_000], [100, 61_000]] as const) {
+      expect(bucketPercentile(counts, p), `p${p}`).to.be.within(exact, exact * 1.1);
+    }
+    expect(SAGA_BUCKETS_MS[sagaBucket(10 * 3600_000)]).to.equal(SAGA_BUCKETS_MS.at(-1));
+    expect(bucketPercentile(counts.map((_, i) => (i === sagaBucket(0) ? 1 : 0)), 50)).to.equal(1);
+  });
+
+  it("counts each known order once by status, and each active shipment by courier, whatever order the events came in", () => {
+    const events = [created(), statusChanged("processing", "pending", 1), captured(), statusChanged("confirmed", "processing", 3), shipmentCreated(), scan("picked_up", 5), scan("delivered", 8)];
+    // A few orders of arrival; each time the deltas add up to what the last view counts.
+    for (const order of [events, [...events].reverse(), [events[3]!, events[5]!, events[0]!, events[6]!, events[1]!, events[4]!, events[2]!]]) {
+      let view: OrderView | undefined;
+      const totals: Record<string, number> = {};
+      for (const event of order) {
+        const next = applyToOrder(view, event).view;
+        for (const [key, by] of Object.entries(tallyDelta(view, next))) totals[key] = (totals[key] ?? 0) + by;
+        view = next;
+      }
+      expect(Object.fromEntries(Object.entries(totals).filter(([, n]) => n !== 0))).to.deep.equal({ "status:confirmed": 1 });
+    }
+    // Shipped, not yet delivered: its courier is busy with it.
+    const moving = project(events.slice(0, 6)).view;
+    expect(tallyDelta(undefined, moving)).to.deep.equal({ "status:confirmed": 1, "courier:grace": 1 });
+    // Nothing counted while the order's creation is unknown.
+    expect(tallyDelta(undefined, applyToOrder(undefined, captured()).view)).to.deep.equal({});
   });
 });

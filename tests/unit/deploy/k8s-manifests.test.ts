@@ -56,7 +56,11 @@ function servicesTable(): { id: string; port: number }[] {
   const section = doc.slice(doc.indexOf("\n## Services\n"), doc.indexOf("\n## ", doc.indexOf("\n## Services\n") + 1));
   return [...section.matchAll(/^\| `([a-z]+)` \| (\d+) \|/gm)].map((m) => ({ id: m[1]!, port: Number(m[2]) }));
 }
+/** The services the manifests deploy: every one. */
 const services = servicesTable();
+/** The read side runs one replica, the only writer of its views; the others scale. */
+const SINGLE_REPLICA = ["dashboard"];
+const scaled = services.filter((s) => !SINGLE_REPLICA.includes(s.id));
 
 /** The variables a service reads: services/kit/config.ts and services/<id>/config.ts. */
 function variablesRead(id: string): Set<string> {
@@ -155,9 +159,9 @@ function generatedSecrets(dir: string): string[] {
 }
 
 describe("Kubernetes manifests", () => {
-  it("parse, and docs/architecture.md lists the six services", () => {
+  it("parse, and docs/architecture.md lists the seven services they deploy", () => {
     expect(manifests.length).to.be.greaterThan(40);
-    expect(services.map((s) => s.id).sort()).to.deep.equal(["gateway", "inventory", "notification", "order", "payment", "tracking"]);
+    expect(services.map((s) => s.id).sort()).to.deep.equal(["dashboard", "gateway", "inventory", "notification", "order", "payment", "tracking"]);
   });
 
   describe("every service of docs/architecture.md", () => {
@@ -273,7 +277,7 @@ describe("Kubernetes manifests", () => {
     });
 
     it("one Configuration for every sidecar, whose accessControl denies by default and names only the callers the system has, in its namespace", () => {
-      // The gateway forwards to every service; order asks tracking to call off a shipment.
+      // The gateway forwards to every service; the dashboard reads their APIs to rebuild; order asks tracking to call off a shipment.
       const configurations = ofKind("Configuration", under("base/dapr/"));
       expect(configurations.map(nameOf)).to.deep.equal(["logistics"]);
       for (const { id } of services) expect(podAnnotations(id)["dapr.io/config"], id).to.equal("logistics");
@@ -281,7 +285,7 @@ describe("Kubernetes manifests", () => {
       expect(access.defaultAction).to.equal("deny");
       expect(access.trustDomain).to.equal("public");
       const policies = list(access.policies).map(obj);
-      expect(policies.map((p) => p.appId)).to.deep.equal(["gateway", "order"]);
+      expect(policies.map((p) => p.appId)).to.deep.equal(["gateway", "dashboard", "order"]);
       for (const p of policies) {
         expect(p.defaultAction, String(p.appId)).to.equal("deny");
         expect(p.namespace, String(p.appId)).to.equal("logistics");
@@ -404,9 +408,9 @@ describe("Kubernetes manifests", () => {
   describe("prod", () => {
     const prod = under("overlays/prod/");
 
-    it("runs two replicas or more of every service, with a HorizontalPodAutoscaler each", () => {
+    it("runs two replicas or more of every service but the read side, with a HorizontalPodAutoscaler each", () => {
       const replicas = new Map(list(kustomization("overlays/prod").replicas).map((r) => [String(obj(r).name), Number(obj(r).count)]));
-      for (const { id } of services) {
+      for (const { id } of scaled) {
         expect(replicas.get(id), id).to.be.at.least(2);
         const hpa = ofKind("HorizontalPodAutoscaler", prod).filter((m) => get(m.doc, "spec.scaleTargetRef.name") === id);
         expect(hpa, id).to.have.length(1);
@@ -416,8 +420,18 @@ describe("Kubernetes manifests", () => {
       }
     });
 
-    it("has a PodDisruptionBudget per service that selects that service's pods", () => {
-      for (const { id } of services) {
+    it("runs the read side as one replica that is stopped before another starts, never scaled", () => {
+      const replicas = list(kustomization("overlays/prod").replicas).map((r) => String(obj(r).name));
+      for (const id of SINGLE_REPLICA) {
+        expect(replicas, id).to.not.include(id);
+        expect(get(deployment(id), "spec.replicas"), id).to.equal(1);
+        expect(get(deployment(id), "spec.strategy.type"), id).to.equal("Recreate");
+        expect(ofKind("HorizontalPodAutoscaler", prod).filter((m) => get(m.doc, "spec.scaleTargetRef.name") === id), id).to.deep.equal([]);
+      }
+    });
+
+    it("has a PodDisruptionBudget per scaled service that selects that service's pods", () => {
+      for (const { id } of scaled) {
         const labels = obj(get(deployment(id), "spec.template.metadata.labels"));
         const pdbs = ofKind("PodDisruptionBudget", prod).filter((m) => {
           const selector = obj(get(m.doc, "spec.selector.matchLabels"));

@@ -8,13 +8,14 @@ import { expect } from "chai";
 import type Koa from "koa";
 import { answersOf, OPERATIONS, PATH_PARAMETER_ANSWER, SCHEMAS } from "../../../services/contracts/api/operations.ts";
 import type { Operation, ServiceId } from "../../../services/contracts/api/operations.ts";
+import { buildApp as dashboardApp } from "../../../services/dashboard/app.ts";
 import { buildApp as inventoryApp } from "../../../services/inventory/app.ts";
 import { buildApp as notificationApp } from "../../../services/notification/app.ts";
 import { buildApp as orderApp } from "../../../services/order/app.ts";
 import { buildApp as paymentApp } from "../../../services/payment/app.ts";
 import { buildApp as trackingApp } from "../../../services/tracking/app.ts";
 import { schemaCheck } from "../../../services/kit/validation.ts";
-import { appBasics, call, FakePublisher, FakeStateStore } from "../../support/fakes.ts";
+import { appBasics, call, FakeProjections, FakePublisher, FakeStateStore } from "../../support/fakes.ts";
 
 function apps(): Record<ServiceId, Koa> {
   const base = (id: string) => ({ ...appBasics(id), pubsubName: "pubsub", store: new FakeStateStore(), publisher: new FakePublisher() });
@@ -24,6 +25,7 @@ function apps(): Record<ServiceId, Koa> {
     payment: paymentApp({ ...base("payment"), currency: "EUR", provider: { ready: async () => {} } }),
     tracking: trackingApp({ ...base("tracking"), couriers: ["ada"] }),
     notification: notificationApp({ ...base("notification"), bindings: { send: async () => undefined }, emailBinding: "email", operationsEmail: "ops@example.com" }),
+    dashboard: dashboardApp({ ...base("dashboard"), projections: new FakeProjections() }),
   };
 }
 
@@ -92,6 +94,9 @@ describe("the API contract against the services' routers", () => {
     for (const operation of OPERATIONS) {
       const answered = new Set<string>();
       if (operation.service === "each") continue;
+      // A stream stays open until its client leaves, which an injected request
+      // cannot do: tests/unit/dashboard/live.test.ts reads it over a socket.
+      if (operation.streams) continue;
       for (const probe of probes(operation)) {
         const res = await call(built[operation.service as ServiceId], { method: probe.method as "GET", url: probe.url, ...(probe.headers ? { headers: probe.headers } : {}), ...(probe.payload !== undefined ? { payload: probe.payload } : {}) });
         const status = String(res.statusCode);
@@ -102,7 +107,7 @@ describe("the API contract against the services' routers", () => {
       seen.set(operation, answered);
     }
     expect(undocumented).to.deep.equal([]);
-    const neverAnswered = OPERATIONS.flatMap((operation) =>
+    const neverAnswered = OPERATIONS.filter((operation) => seen.has(operation)).flatMap((operation) =>
       ["400", "404", "415", "422"]
         .filter((status) => status in answersOf(operation) && !seen.get(operation)!.has(status))
         // 404 needs an id in the path; operations on a collection have none.

@@ -1,8 +1,10 @@
 import { expect } from "chai";
+import { createServer } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { toDaprError } from "../../../services/kit/dapr/adapters.ts";
-import type { DaprHttp } from "../../../services/kit/dapr/http.ts";
+import { DaprHttp } from "../../../services/kit/dapr/http.ts";
 import { DaprStateStore } from "../../../services/kit/dapr/state.ts";
-import { DaprError, DaprUnavailableError, EtagInvalidError, EtagMismatchError } from "../../../services/kit/ports/errors.ts";
+import { DaprError, DaprTimeoutError, DaprUnavailableError, EtagInvalidError, EtagMismatchError } from "../../../services/kit/ports/errors.ts";
 
 /** What the SDK's HTTP client throws for a non-2xx answer of the sidecar. */
 function sdkError(status: number, body: unknown): Error {
@@ -41,6 +43,27 @@ describe("Dapr adapter errors", () => {
   it("reports an unreachable sidecar as DaprUnavailableError", () => {
     const err = toDaprError(new Error("request to http://127.0.0.1:3500 failed, reason: connect ECONNREFUSED"), "GET /state");
     expect(err).to.be.instanceOf(DaprUnavailableError);
+  });
+});
+
+describe("Dapr sidecar calls", () => {
+  it("give up on a sidecar that accepted the call and never answers, as a timeout", async () => {
+    // A listener that takes connections and says nothing.
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    try {
+      const http = new DaprHttp({ daprHost: "127.0.0.1", daprHttpPort: (silent.address() as AddressInfo).port, daprApiToken: undefined }, 200);
+      const started = Date.now();
+      const err = await http.execute("/state/s", { method: "POST", body: [{ key: "k", value: 1 }] }).catch((e: unknown) => e);
+      expect(err).to.be.instanceOf(DaprTimeoutError);
+      expect((err as Error).message).to.contain("POST /state/s").and.contain("200 ms");
+      expect(Date.now() - started).to.be.below(5000);
+      expect(sockets.length, "the request reached the listener").to.equal(1);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 });
 

@@ -35,6 +35,26 @@ function setup(handler: EventHandler, options: { now?: () => number } = {}) {
 }
 
 describe("subscription router", () => {
+  it("leaves the claims to handlers that apply each event id once by themselves, and still classifies their failures", async () => {
+    const basics = appBasics("sub-test");
+    const store = new FakeStateStore();
+    const seen: string[] = [];
+    const handler: EventHandler = async (e) => {
+      if ((e.data as { early?: boolean }).early) throw new NotYetApplicableError("not yet");
+      if ((e.data as { broken?: boolean }).broken) throw new PoisonEventError("broken");
+      seen.push(e.id);
+    };
+    const specs = [{ topic: "things", handlers: { "thing.happened": handler }, idempotent: true }];
+    const delivery = new EventDelivery(specs, { appId: "sub-test", pubsubName: "pubsub", store, locks: new KeyLocks(store), logger: basics.logger });
+    expect((await delivery.apply("things", event("e1"))).outcome).to.equal("applied");
+    expect((await delivery.apply("things", event("e1"))).outcome).to.equal("applied");
+    expect(seen).to.deep.equal(["e1", "e1"]);
+    expect((await delivery.apply("things", event("e2", "thing.happened", { early: true }))).outcome).to.equal("busy");
+    expect((await delivery.apply("things", event("e3", "thing.happened", { broken: true }))).outcome).to.equal("dropped");
+    // Nothing written to the state store: no marker for any of them.
+    expect([...store.data.keys()]).to.deep.equal([]);
+  });
+
   it("lists subscriptions with routing rules by type, each with a dead-letter topic of the app's own, and subscribes to those", async () => {
     const { app } = setup(async () => {});
     const res = await call(app, { method: "GET", url: "/dapr/subscribe" });
