@@ -7,7 +7,7 @@
  * latest dead letters for operators (dead-letters.ts serves them).
  */
 import Router from "@koa/router";
-import { Counter, Gauge } from "prom-client";
+import { Counter, Gauge, Histogram } from "prom-client";
 import type { Registry } from "prom-client";
 import type { Context } from "koa";
 import { EventClaims } from "../coordination/event-claims.ts";
@@ -116,6 +116,7 @@ export class EventDelivery {
   #failingSince: number | undefined;
   #failures = 0;
   #stalledSaid = false;
+  readonly #lag: Histogram<"topic"> | undefined;
 
   constructor(specs: SubscriptionSpec[], options: SubscriptionOptions) {
     this.#specs = new Map(specs.map((spec) => [spec.topic, spec]));
@@ -137,6 +138,7 @@ export class EventDelivery {
         },
       });
     }
+    this.#lag = options.registry ? eventLag(options.registry) : undefined;
   }
 
   /**
@@ -197,6 +199,8 @@ export class EventDelivery {
     const spec = this.#specs.get(topic);
     const handler = spec?.handlers[event.type];
     if (!spec || !handler) return { outcome: "ignored", type: "other" };
+    const publishedAt = event.time ? Date.parse(event.time) : Number.NaN;
+    if (Number.isFinite(publishedAt)) this.#lag?.observe({ topic }, Math.max(0, this.#now() - publishedAt) / 1000);
     // Dapr's outbox leaves traceparent empty and carries the trace in traceid.
     const traceparent = [event.traceparent, event.traceid].find((t) => t) ?? undefined;
     const trace = continueTrace(traceparent, event.tracestate);
@@ -292,6 +296,24 @@ export function subscriptionRouter(specs: SubscriptionSpec[], options: Subscript
     }
   }
   return router;
+}
+
+/**
+ * logistics_event_lag_seconds: from an event's CloudEvent time (when the
+ * outbox or publisher sent it; whole seconds on some brokers' paths, so
+ * read it to the second) to its delivery here, redeliveries included.
+ */
+function eventLag(registry: Registry): Histogram<"topic"> {
+  const name = "logistics_event_lag_seconds";
+  const existing = registry.getSingleMetric(name);
+  if (existing) return existing as Histogram<"topic">;
+  return new Histogram({
+    name,
+    help: "From an event's CloudEvent time to its delivery to this app, by topic (redeliveries included)",
+    labelNames: ["topic"] as const,
+    buckets: [0.5, 1, 2, 5, 10, 30, 60, 300, 1800],
+    registers: [registry],
+  });
 }
 
 /** dapr_events_total, shared by the subscriptions and the dead-letter routes of one registry. */
