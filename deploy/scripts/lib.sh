@@ -103,6 +103,7 @@ server_install() {
     mosquitto) mosquitto_install ;;
     nats) nats_install ;;
     postgres) postgres_install ;;
+    prometheus) prometheus_install ;;
     rabbitmq) rabbitmq_install ;;
     redis) redis_install ;;
     placement | sentry) die "$1 has no install step here: install-dapr.sh builds it with daprd" ;;
@@ -120,6 +121,7 @@ server_ready() {
     nats) nats_ready ;;
     placement) placement_ready ;;
     postgres) postgres_ready ;;
+    prometheus) prometheus_ready ;;
     rabbitmq) rabbitmq_ready ;;
     redis) redis_ready ;;
     sentry) sentry_ready ;;
@@ -137,6 +139,7 @@ server_run() {
     nats) nats_run ;;
     placement) placement_run ;;
     postgres) postgres_run ;;
+    prometheus) prometheus_run ;;
     rabbitmq) rabbitmq_run ;;
     redis) redis_run ;;
     sentry) sentry_run ;;
@@ -149,7 +152,7 @@ server_run() {
 server_setup() {
   case "$1" in
     nats) nats_setup ;;
-    ferretdb | kafka | mailbox | mosquitto | placement | postgres | rabbitmq | redis | sentry) ;;
+    ferretdb | kafka | mailbox | mosquitto | placement | postgres | prometheus | rabbitmq | redis | sentry) ;;
     *) die "no server named $1 (deploy/scripts/servers/$1.sh)" ;;
   esac
 }
@@ -212,6 +215,8 @@ source "$ROOT_DIR/deploy/scripts/servers/nats.sh"
 source "$ROOT_DIR/deploy/scripts/servers/placement.sh"
 # shellcheck source=servers/postgres.sh
 source "$ROOT_DIR/deploy/scripts/servers/postgres.sh"
+# shellcheck source=servers/prometheus.sh
+source "$ROOT_DIR/deploy/scripts/servers/prometheus.sh"
 # shellcheck source=servers/rabbitmq.sh
 source "$ROOT_DIR/deploy/scripts/servers/rabbitmq.sh"
 # shellcheck source=servers/redis.sh

@@ -26,3 +26,5 @@ for name in $(server_names); do
 done
 # The read side's MongoDB-compatible server (built once from its Go module).
 server_install ferretdb
+# Prometheus (and promtool, which checks and tests its rules).
+server_install prometheus

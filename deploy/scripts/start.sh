@@ -54,10 +54,12 @@ ensure_running() {
 }
 
 # FerretDB: the dashboard's MongoDB (MONGODB_URL in the secret store).
-for name in $(server_names) sentry placement mailbox ferretdb; do ensure_running "$name"; done
+# Prometheus: scrapes every service and sidecar (.dapr/run/prometheus.yml).
+for name in $(server_names) sentry placement mailbox ferretdb prometheus; do ensure_running "$name"; done
 
 say "starting gateway, order, inventory, payment, tracking, notification, dashboard on ${RUNTIME:-node}; pub/sub: ${PUBSUB:-redis}, state: ${STATE:-redis}"
 say "gateway: http://127.0.0.1:8000   health: http://127.0.0.1:8000/health   logs: services/<name>/.dapr/logs/"
+say "metrics: Prometheus on http://127.0.0.1:${PROMETHEUS_PORT} (alerts: /alerts)"
 # The development credentials (deploy/dev/credentials.json): development only.
 say "development API keys (x-api-key header), and tokens: npm run token -- --sub <who> --role <role> [--email <email>]"
 node -e '

@@ -38,6 +38,8 @@ export interface SystemOptions {
   /** The pub/sub and state choices; default: PUBSUB and STATE, else redis. */
   pubsub?: string;
   state?: string;
+  /** Also run Prometheus (on 9090 + serverPortOffset), scraping every app and sidecar every 2 s with the project's rules. */
+  prometheus?: boolean;
 }
 
 /** A message the mailbox accepted from the email binding. */
@@ -65,6 +67,8 @@ export interface RunningSystem {
   mail: MailMessage[];
   /** The secrets the secret store holds for this run (SECRETS=file: the development file's). */
   secrets: Record<string, string>;
+  /** The Prometheus that scrapes this run, when it has one. */
+  prometheusUrl?: string;
   /** The broker and store servers this run started (redis, rabbitmq, postgres...), with their ports; not the control plane (placement, sentry). */
   servers: Record<string, number>;
   /** Every process of the run now: servers, control plane, sidecars, apps and what runs them. */
@@ -380,6 +384,8 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       join(root, "deploy/scripts/run-template.mjs"), "--out", runDir, "--pubsub", pubsub, "--state", state,
       "--port-offset", String(options.portOffset), "--port-map", portMap.join(","), "--placement-port", String(options.placementPort),
       "--smtp-port", String(options.smtpPort), "--sentry-port", String(sentryPort), "--trust-anchors", join(runDir, "sentry", "ca.crt"),
+      // Prometheus's configuration beside the template (used when options.prometheus): samples every 2 s, so a test sees a change within seconds.
+      "--scrape-interval", "2s",
       // The tests, the benchmarks and the fault suite are one client placing
       // orders by the hundred: the gateway's rate limit is off unless a test
       // sets it (its own tests run it against the real store).
@@ -410,6 +416,16 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       },
       () => (cli.exitCode !== null ? `dapr run exited with ${cli.exitCode} (see ${logDir}/dapr-run.log)` : undefined),
     );
+    let prometheusUrl: string | undefined;
+    if (options.prometheus) {
+      const port = 9090 + options.serverPortOffset;
+      servers.prometheus = {
+        port,
+        env: { ...process.env, PROMETHEUS_PORT: String(port), PROMETHEUS_CONFIG: join(runDir, "prometheus.yml"), PROMETHEUS_DATA_DIR: join(runDir, "prometheus") },
+      };
+      await startServer("prometheus");
+      prometheusUrl = `http://127.0.0.1:${port}`;
+    }
     // The processes started here and theirs: a sidecar started again by killSidecar is one of the former.
     const runPids = () => started.flatMap((child) => (child.pid === undefined ? [] : [{ pid: child.pid, cmdline: cmdlineOf(child.pid) }, ...descendants(child.pid)]));
     const sidecarPid = (appId: string) =>
@@ -418,6 +434,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       runPids().find((p) => p.cmdline.some((arg) => arg.endsWith(`/services/${appId}/main.js`) || arg.endsWith(`/services/${appId}/main.ts`)) && !p.cmdline[0]?.endsWith("bash"))?.pid;
     return {
       gatewayUrl,
+      ...(prometheusUrl ? { prometheusUrl } : {}),
       daprApiToken,
       appApiToken,
       daprPort: (appId) => DAPR_PORTS[appId]! + options.portOffset,
@@ -425,7 +442,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       logDir,
       mail,
       secrets,
-      servers: Object.fromEntries(Object.entries(servers).filter(([name]) => name !== "sentry").map(([name, s]) => [name, s.port])),
+      servers: Object.fromEntries(Object.entries(servers).filter(([name]) => name !== "sentry" && name !== "prometheus").map(([name, s]) => [name, s.port])),
       pids: () => runPids().map((p) => p.pid),
       appPid,
       sidecarPid,
