@@ -62,4 +62,16 @@ describe("the Grafana dashboards against the run's Prometheus", () => {
     console.log(`      series  dashboard / panel: query\n${rows.map((r) => `      ${r}`).join("\n")}`);
     expect(empty, "panels whose query returns nothing").to.deep.equal([]);
   });
+
+  it("holds the dead-letter alert for the poison event the end-to-end suite parked", async function () {
+    this.timeout(30_000);
+    const response = await fetch(`${system().prometheusUrl}/api/v1/alerts`, { signal: AbortSignal.timeout(10_000) });
+    const body = (await response.json()) as { data: { alerts: Array<{ labels: Record<string, string>; state: string }> } };
+    const deadLetters = body.data.alerts.filter((a) => a.labels.alertname === "LogisticsDeadLetters");
+    expect(deadLetters.length, JSON.stringify(body.data.alerts)).to.be.greaterThan(0);
+    expect(["pending", "firing"]).to.include(deadLetters[0]!.state);
+    // Nothing else is wrong with the system (pending alerts may be the tests' own doing: a sidecar they stopped, say).
+    const others = body.data.alerts.filter((a) => a.labels.alertname !== "LogisticsDeadLetters" && a.state === "firing").map((a) => `${a.labels.alertname} ${a.labels.app_id ?? ""} (${a.state})`);
+    expect(others).to.deep.equal([]);
+  });
 });
