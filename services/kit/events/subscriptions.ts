@@ -16,7 +16,7 @@ import type { KeyLocks } from "../coordination/locks.ts";
 import { classifyFailure } from "../failures.ts";
 import type { Logger } from "../logger.ts";
 import type { StateStore } from "../ports/ports.ts";
-import { continueTrace, withTrace } from "../trace-context.ts";
+import { currentTrace, parseTraceparent, SpanKind, startSpan, withTrace } from "../trace-context.ts";
 import { parseCloudEvent } from "./cloudevents.ts";
 import type { CloudEvent } from "./cloudevents.ts";
 import { deadLetterTopic } from "./handlers.ts";
@@ -202,12 +202,40 @@ export class EventDelivery {
     const publishedAt = event.time ? Date.parse(event.time) : Number.NaN;
     if (Number.isFinite(publishedAt)) this.#lag?.observe({ topic }, Math.max(0, this.#now() - publishedAt) / 1000);
     // Dapr's outbox leaves traceparent empty and carries the trace in traceid.
-    const traceparent = [event.traceparent, event.traceid].find((t) => t) ?? undefined;
-    const trace = continueTrace(traceparent, event.tracestate);
-    const log = this.#logger.child({ event_id: event.id, event_type: event.type, topic, trace_id: trace.traceId });
-    const wanted = spec.wanted?.[event.type];
-    if (wanted && !wanted(event.data)) return { outcome: "unwanted", type: event.type };
-    return { outcome: await withTrace(trace, () => this.#deliver(event, handler, topic, log, spec.idempotent === true)), type: event.type };
+    const producer = parseTraceparent([event.traceparent, event.traceid].find((t) => t) ?? undefined, event.tracestate);
+    // A child of the delivery (the sidecar's request, which continues the
+    // producer's trace), linked to the producer's span; a child of the
+    // producer when the delivery is in no trace of the producer's (a sidecar
+    // that does not trace, an operator's re-drive).
+    const delivery = currentTrace();
+    const span = startSpan(`process ${topic}`, {
+      kind: SpanKind.CONSUMER,
+      parent: producer && delivery?.traceId !== producer.traceId ? producer : (delivery ?? producer),
+      links: producer ? [producer] : [],
+      attributes: {
+        "messaging.system": "dapr",
+        "messaging.operation.type": "process",
+        "messaging.destination.name": topic,
+        "messaging.message.id": event.id,
+        "cloudevents.event_id": event.id,
+        "cloudevents.event_type": event.type,
+        "cloudevents.event_source": event.source,
+      },
+    });
+    const log = this.#logger.child({ event_id: event.id, event_type: event.type, topic, trace_id: span.trace.traceId, span_id: span.trace.spanId });
+    try {
+      const wanted = spec.wanted?.[event.type];
+      if (wanted && !wanted(event.data)) {
+        span.setAttributes({ "logistics.event.outcome": "unwanted" });
+        return { outcome: "unwanted", type: event.type };
+      }
+      const outcome = await withTrace(span.trace, () => this.#deliver(event, handler, topic, log, spec.idempotent === true));
+      span.setAttributes({ "logistics.event.outcome": outcome });
+      if (STATUS_OF[outcome] !== "SUCCESS") span.fail();
+      return { outcome, type: event.type };
+    } finally {
+      span.end();
+    }
   }
 
   async #deliver(event: CloudEvent, handler: EventHandler, topic: string, log: Logger, idempotent: boolean): Promise<Outcome> {
