@@ -98,6 +98,7 @@ server_names() {
 server_install() {
   case "$1" in
     ferretdb) ferretdb_install ;;
+    jaeger) jaeger_install ;;
     kafka) kafka_install ;;
     mailbox) mailbox_install ;;
     mosquitto) mosquitto_install ;;
@@ -115,6 +116,7 @@ server_install() {
 server_ready() {
   case "$1" in
     ferretdb) ferretdb_ready ;;
+    jaeger) jaeger_ready ;;
     kafka) kafka_ready ;;
     mailbox) mailbox_ready ;;
     mosquitto) mosquitto_ready ;;
@@ -133,6 +135,7 @@ server_ready() {
 server_run() {
   case "$1" in
     ferretdb) ferretdb_run ;;
+    jaeger) jaeger_run ;;
     kafka) kafka_run ;;
     mailbox) mailbox_run ;;
     mosquitto) mosquitto_run ;;
@@ -152,7 +155,7 @@ server_run() {
 server_setup() {
   case "$1" in
     nats) nats_setup ;;
-    ferretdb | kafka | mailbox | mosquitto | placement | postgres | prometheus | rabbitmq | redis | sentry) ;;
+    ferretdb | jaeger | kafka | mailbox | mosquitto | placement | postgres | prometheus | rabbitmq | redis | sentry) ;;
     *) die "no server named $1 (deploy/scripts/servers/$1.sh)" ;;
   esac
 }
@@ -203,6 +206,8 @@ server_wait() {
 # (placement and sentry have no install step: install-dapr.sh builds them.)
 # shellcheck source=servers/ferretdb.sh
 source "$ROOT_DIR/deploy/scripts/servers/ferretdb.sh"
+# shellcheck source=servers/jaeger.sh
+source "$ROOT_DIR/deploy/scripts/servers/jaeger.sh"
 # shellcheck source=servers/kafka.sh
 source "$ROOT_DIR/deploy/scripts/servers/kafka.sh"
 # shellcheck source=servers/mailbox.sh

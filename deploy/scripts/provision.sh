@@ -26,5 +26,7 @@ for name in $(server_names); do
 done
 # The read side's MongoDB-compatible server (built once from its Go module).
 server_install ferretdb
-# Prometheus (and promtool, which checks and tests its rules).
+# Prometheus (and promtool, which checks and tests its rules), and Jaeger
+# (the trace backend, built once from its Go module).
 server_install prometheus
+server_install jaeger

@@ -9,6 +9,7 @@
 //   node deploy/scripts/run-template.mjs --out DIR [--pubsub redis] [--state redis] [--secrets file]
 //        [--port-offset N] [--port-map FROM=TO,...] [--placement-port P] [--smtp-port P]
 //        [--env NAME=VALUE ...] [--simulator] [--sentry-port P --trust-anchors FILE] [--scrape-interval 15s]
+//        [--otlp-port P]   (traces of the sidecars and apps to an OTLP/HTTP collector on 127.0.0.1:P)
 //
 // Beside it goes prometheus.yml: Prometheus scraping every app and sidecar of
 // the template at its ports (deploy/scripts/servers/prometheus.sh runs it).
@@ -75,7 +76,7 @@ exec ${quote(daprd)} "\${args[@]}" --dapr-internal-grpc-listen-address 127.0.0.1
   return join(outDir, "runtime");
 }
 
-export function writeRunTemplate({ out, pubsub = "redis", state = "redis", secrets = "file", portOffset = 0, portMap = {}, placementPort, smtpPort, env = {}, simulator = false, sentryPort = 50001, trustAnchors, scrapeInterval = "15s" }) {
+export function writeRunTemplate({ out, pubsub = "redis", state = "redis", secrets = "file", portOffset = 0, portMap = {}, placementPort, smtpPort, env = {}, simulator = false, sentryPort = 50001, trustAnchors, scrapeInterval = "15s", otlpPort }) {
   const components = join(root, "components");
   for (const [kind, name, variable] of [["pubsub", pubsub, "PUBSUB"], ["state", state, "STATE"], ["secretstore", secrets, "SECRETS"]]) {
     if (!existsSync(join(components, kind, name))) {
@@ -128,6 +129,12 @@ export function writeRunTemplate({ out, pubsub = "redis", state = "redis", secre
   // The Configuration, with a name-resolution database of this run's own.
   const config = parse(readFileSync(abs(template.common.configFilePath), "utf8"));
   config.spec.nameResolution.configuration.connectionString = join(outDir, "nameresolution.db");
+  // Traces to a collector (Jaeger) on this machine: the sidecars' spans
+  // through the Configuration, the apps' through the standard variables.
+  if (otlpPort) {
+    config.spec.tracing.otel = { endpointAddress: `127.0.0.1:${otlpPort}`, isSecure: false, protocol: "http" };
+    env = { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${otlpPort}`, ...env };
+  }
   const configPath = join(outDir, "config.yaml");
   writeFileSync(configPath, stringify(config));
   template.common.configFilePath = configPath;
@@ -163,6 +170,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       "sentry-port": { type: "string", default: "50001" },
       "trust-anchors": { type: "string" },
       "scrape-interval": { type: "string", default: "15s" },
+      "otlp-port": { type: "string" },
     },
   });
   try {
@@ -179,6 +187,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       sentryPort: Number(values["sentry-port"]),
       trustAnchors: values["trust-anchors"],
       scrapeInterval: values["scrape-interval"],
+      otlpPort: values["otlp-port"] ? Number(values["otlp-port"]) : undefined,
       env: Object.fromEntries(values.env.map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)])),
     });
     console.log(path);

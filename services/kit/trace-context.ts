@@ -10,7 +10,7 @@
  * nothing and the context is still carried (a new span id per hop).
  */
 import { AsyncLocalStorage } from "node:async_hooks";
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import type { Attributes, Link, Span as OtelSpan } from "@opentelemetry/api";
 
 export { SpanKind };
@@ -119,7 +119,10 @@ export function formatTraceparent(ctx: TraceContext): string {
 
 /** Runs `fn` with `ctx` as the current trace context. */
 export function withTrace<T>(ctx: TraceContext, fn: () => T): T {
-  return storage.run(ctx, fn);
+  // Also OpenTelemetry's active context, for whatever instruments the runtime
+  // itself: Deno's fetch spans (and the traceparent they send) follow it. On
+  // Node no context manager is registered and this does nothing.
+  return context.with(trace.setSpanContext(ROOT_CONTEXT, remote(ctx)), () => storage.run(ctx, fn));
 }
 
 /** The current trace context, if any work is being traced. */
@@ -127,9 +130,8 @@ export function currentTrace(): TraceContext | undefined {
   return storage.getStore();
 }
 
-/** Headers that carry the current trace context to an outgoing call. */
-export function traceHeaders(): Record<string, string> {
-  const ctx = currentTrace();
+/** Headers that carry a trace context (by default the current one) to an outgoing call. */
+export function traceHeaders(ctx: TraceContext | undefined = currentTrace()): Record<string, string> {
   if (!ctx) return {};
   const headers: Record<string, string> = { traceparent: formatTraceparent(ctx) };
   if (ctx.traceState) headers.tracestate = ctx.traceState;

@@ -51,6 +51,8 @@ export const mochaHooks = {
       startTimeoutMs: 180_000,
       // The metrics tests and the dashboards' query check read it.
       prometheus: true,
+      // The trace test reads an order's trace from it.
+      jaeger: true,
     });
     console.log(`  system up in ${((Date.now() - started) / 1000).toFixed(1)} s (gateway ${running.gatewayUrl})`);
   },

@@ -8,7 +8,7 @@
  * own spans are its children.
  */
 import { CommunicationProtocolEnum, HTTPClient, LogLevel } from "@dapr/dapr";
-import { currentTrace, formatTraceparent, SpanKind, startSpan } from "../trace-context.ts";
+import { currentTrace, SpanKind, startSpan, traceHeaders } from "../trace-context.ts";
 import type { Span, SpanOptions } from "../trace-context.ts";
 import { DaprError, DaprTimeoutError, DaprUnavailableError, EtagInvalidError, EtagMismatchError } from "../ports/errors.ts";
 
@@ -58,7 +58,7 @@ export class DaprHttp {
    */
   async execute(path: string, params: ExecuteParams, context: { key?: string } = {}): Promise<unknown> {
     const span = this.#span(params.method, path);
-    const headers = { ...spanHeaders(span), ...params.headers };
+    const headers = { ...traceHeaders(span?.trace), ...params.headers };
     if (params.body !== undefined) headers["Content-Type"] ??= "application/json";
     const what = `${params.method} ${path}`;
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -99,7 +99,7 @@ export class DaprHttp {
   async fetch(path: string, init: RequestInit = {}): Promise<Response> {
     const span = this.#span(init.method ?? "GET", path);
     const headers = new Headers(init.headers);
-    for (const [name, value] of Object.entries(spanHeaders(span))) if (!headers.has(name)) headers.set(name, value);
+    for (const [name, value] of Object.entries(traceHeaders(span?.trace))) if (!headers.has(name)) headers.set(name, value);
     if (this.#token) headers.set("dapr-api-token", this.#token);
     try {
       const response = await fetch(`${this.baseUrl}${path}`, { ...init, headers });
@@ -117,13 +117,6 @@ export class DaprHttp {
       span?.end();
     }
   }
-}
-
-/** The headers that make the sidecar's work part of `span` (or of the current trace, when the call has no span). */
-function spanHeaders(span: Span | undefined): Record<string, string> {
-  const ctx = span?.trace ?? currentTrace();
-  if (!ctx) return {};
-  return { traceparent: formatTraceparent(ctx), ...(ctx.traceState ? { tracestate: ctx.traceState } : {}) };
 }
 
 /**

@@ -203,15 +203,20 @@ export class EventDelivery {
     if (Number.isFinite(publishedAt)) this.#lag?.observe({ topic }, Math.max(0, this.#now() - publishedAt) / 1000);
     // Dapr's outbox leaves traceparent empty and carries the trace in traceid.
     const producer = parseTraceparent([event.traceparent, event.traceid].find((t) => t) ?? undefined, event.tracestate);
-    // A child of the delivery (the sidecar's request, which continues the
-    // producer's trace), linked to the producer's span; a child of the
-    // producer when the delivery is in no trace of the producer's (a sidecar
-    // that does not trace, an operator's re-drive).
+    // A child of the delivery (the sidecar's request) when that continues the
+    // producer's trace, linked to the producer's span. Otherwise a child of
+    // the producer, linked to the delivery: Dapr's subscriber starts a trace
+    // of its own for an event its outbox published (the outbox carries the
+    // producer's context in traceid only), and an operator's re-drive is a
+    // request of its own.
     const delivery = currentTrace();
+    const followsProducer = producer !== undefined && delivery?.traceId !== producer.traceId;
+    const parent = followsProducer ? producer : (delivery ?? producer);
+    const link = followsProducer ? delivery : producer !== parent ? producer : undefined;
     const span = startSpan(`process ${topic}`, {
       kind: SpanKind.CONSUMER,
-      parent: producer && delivery?.traceId !== producer.traceId ? producer : (delivery ?? producer),
-      links: producer ? [producer] : [],
+      parent,
+      links: link ? [link] : [],
       attributes: {
         "messaging.system": "dapr",
         "messaging.operation.type": "process",

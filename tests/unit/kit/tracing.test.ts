@@ -69,12 +69,14 @@ describe("tracing", () => {
     expect(consumer.links.map((l) => l.context.spanId)).to.deep.equal([PRODUCER.spanId]);
     expect(consumer.attributes).to.include({ "messaging.destination.name": "things", "messaging.message.id": "e1", "cloudevents.event_type": "thing.happened", "logistics.event.outcome": "applied" });
 
-    // A delivery in no trace of the producer's (a sidecar that does not trace): the event's span continues the producer's.
+    // A delivery in a trace of its own (Dapr's subscriber, for an event its outbox published): the event's span continues the producer's, linked to the delivery.
     exporter.reset();
     await call(app, { method: "POST", url: "/dapr/events/things/thing.happened", headers: { "content-type": "application/json" }, payload: JSON.stringify({ ...body, id: "e2" }) });
     const alone = exporter.getFinishedSpans().find((s) => s.name === "process things")!;
+    const request = exporter.getFinishedSpans().find((s) => s.kind === SpanKind.SERVER)!;
     expect(alone.spanContext().traceId).to.equal(PRODUCER.traceId);
     expect(alone.parentSpanContext?.spanId).to.equal(PRODUCER.spanId);
+    expect(alone.links.map((l) => l.context.spanId)).to.deep.equal([request.spanContext().spanId]);
   });
 
   it("makes each call to the sidecar a client span whose context the sidecar receives, named without keys", async () => {
