@@ -11,7 +11,13 @@ export PATH="$DAPR_HOME/bin:$ROOT_DIR/node_modules/.bin:$PATH"
 step() { printf '\n== %s\n' "$*" >&2; }
 
 step "provision (Node dependencies, Dapr ${DAPR_VERSION}, broker packages)"
-bash deploy/scripts/provision.sh
+JAEGER_LATER=1 bash deploy/scripts/provision.sh
+# Jaeger, the trace backend the integration tests read (built once from its
+# Go module, minutes with empty caches): built while the steps before those
+# tests run, its output in .dapr/jaeger-install.log.
+mkdir -p .dapr
+bash deploy/scripts/server.sh jaeger install >.dapr/jaeger-install.log 2>&1 &
+jaeger_install=$!
 
 step "typecheck and build for Node (tsc)"
 rm -rf dist
@@ -48,6 +54,8 @@ bash deploy/scripts/test-k8s-manifests.sh
 # called over loopback sockets: Deno breakage shows here in seconds.
 step "runtime smoke tests (Deno)"
 npm run --silent test:deno
+
+wait "$jaeger_install" || { cat .dapr/jaeger-install.log >&2; exit 1; }
 
 step "integration, end-to-end and browser tests (real sidecars; runtime: ${RUNTIME:-node}; pub/sub: ${PUBSUB:-redis}; state: ${STATE:-redis}; Chromium)"
 # The browser test's Chromium: Debian's package (CHROMIUM_PATH names another).
