@@ -87,7 +87,13 @@ export function labelOf(choice: Choice): string {
 }
 
 /** Starts a system for `choice`, runs `work` on it, and stops it (also when `work` fails or the run is aborted). */
-export async function withSystem<T>(choice: Choice, signal: AbortSignal, work: (sut: SystemUnderTest) => Promise<T>, env: Record<string, string> = {}): Promise<T> {
+export async function withSystem<T>(
+  choice: Choice,
+  signal: AbortSignal,
+  work: (sut: SystemUnderTest) => Promise<T>,
+  env: Record<string, string> = {},
+  extra: { jaeger?: boolean } = {},
+): Promise<T> {
   signal.throwIfAborted();
   // Refuse before the harness clears the run directory of whatever holds these ports.
   const taken = [];
@@ -100,7 +106,7 @@ export async function withSystem<T>(choice: Choice, signal: AbortSignal, work: (
   let sys: RunningSystem;
   try {
     console.error(`[bench] starting the system (${labelOf(choice)}) …`);
-    sys = await startSystem({ ...BENCH_PORTS, startTimeoutMs: 180_000, env });
+    sys = await startSystem({ ...BENCH_PORTS, startTimeoutMs: 180_000, env, ...extra });
   } finally {
     for (const [name, value] of Object.entries(saved)) {
       if (value === undefined) delete process.env[name];

@@ -98,11 +98,13 @@ server_names() {
 server_install() {
   case "$1" in
     ferretdb) ferretdb_install ;;
+    jaeger) jaeger_install ;;
     kafka) kafka_install ;;
     mailbox) mailbox_install ;;
     mosquitto) mosquitto_install ;;
     nats) nats_install ;;
     postgres) postgres_install ;;
+    prometheus) prometheus_install ;;
     rabbitmq) rabbitmq_install ;;
     redis) redis_install ;;
     placement | sentry) die "$1 has no install step here: install-dapr.sh builds it with daprd" ;;
@@ -114,12 +116,14 @@ server_install() {
 server_ready() {
   case "$1" in
     ferretdb) ferretdb_ready ;;
+    jaeger) jaeger_ready ;;
     kafka) kafka_ready ;;
     mailbox) mailbox_ready ;;
     mosquitto) mosquitto_ready ;;
     nats) nats_ready ;;
     placement) placement_ready ;;
     postgres) postgres_ready ;;
+    prometheus) prometheus_ready ;;
     rabbitmq) rabbitmq_ready ;;
     redis) redis_ready ;;
     sentry) sentry_ready ;;
@@ -131,12 +135,14 @@ server_ready() {
 server_run() {
   case "$1" in
     ferretdb) ferretdb_run ;;
+    jaeger) jaeger_run ;;
     kafka) kafka_run ;;
     mailbox) mailbox_run ;;
     mosquitto) mosquitto_run ;;
     nats) nats_run ;;
     placement) placement_run ;;
     postgres) postgres_run ;;
+    prometheus) prometheus_run ;;
     rabbitmq) rabbitmq_run ;;
     redis) redis_run ;;
     sentry) sentry_run ;;
@@ -149,7 +155,7 @@ server_run() {
 server_setup() {
   case "$1" in
     nats) nats_setup ;;
-    ferretdb | kafka | mailbox | mosquitto | placement | postgres | rabbitmq | redis | sentry) ;;
+    ferretdb | jaeger | kafka | mailbox | mosquitto | placement | postgres | prometheus | rabbitmq | redis | sentry) ;;
     *) die "no server named $1 (deploy/scripts/servers/$1.sh)" ;;
   esac
 }
@@ -200,6 +206,8 @@ server_wait() {
 # (placement and sentry have no install step: install-dapr.sh builds them.)
 # shellcheck source=servers/ferretdb.sh
 source "$ROOT_DIR/deploy/scripts/servers/ferretdb.sh"
+# shellcheck source=servers/jaeger.sh
+source "$ROOT_DIR/deploy/scripts/servers/jaeger.sh"
 # shellcheck source=servers/kafka.sh
 source "$ROOT_DIR/deploy/scripts/servers/kafka.sh"
 # shellcheck source=servers/mailbox.sh
@@ -212,6 +220,8 @@ source "$ROOT_DIR/deploy/scripts/servers/nats.sh"
 source "$ROOT_DIR/deploy/scripts/servers/placement.sh"
 # shellcheck source=servers/postgres.sh
 source "$ROOT_DIR/deploy/scripts/servers/postgres.sh"
+# shellcheck source=servers/prometheus.sh
+source "$ROOT_DIR/deploy/scripts/servers/prometheus.sh"
 # shellcheck source=servers/rabbitmq.sh
 source "$ROOT_DIR/deploy/scripts/servers/rabbitmq.sh"
 # shellcheck source=servers/redis.sh

@@ -26,3 +26,8 @@ for name in $(server_names); do
 done
 # The read side's MongoDB-compatible server (built once from its Go module).
 server_install ferretdb
+# Prometheus (and promtool, which checks and tests its rules), and Jaeger
+# (the trace backend, built once from its Go module; JAEGER_LATER=1 leaves
+# it to the caller, as npm test does to build it while its first steps run).
+server_install prometheus
+[ "${JAEGER_LATER:-}" = 1 ] || server_install jaeger

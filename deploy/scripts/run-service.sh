@@ -19,6 +19,10 @@ case "${RUNTIME:-node}" in
     deno="$root/node_modules/.bin/deno"
     [ -x "$deno" ] || deno="$(command -v deno || true)"
     [ -n "$deno" ] || { echo "RUNTIME=deno but Deno is missing: run npm ci (it installs Deno 2 from npm)" >&2; exit 1; }
+    # Deno records the spans of @opentelemetry/api itself, when asked to.
+    if [ -n "${OTEL_EXPORTER_OTLP_ENDPOINT:-}" ] && [ "${OTEL_TRACES_EXPORTER:-}" != none ]; then
+      export OTEL_DENO=true OTEL_SERVICE_NAME="${OTEL_SERVICE_NAME:-$service}"
+    fi
     command=("$deno" run --quiet --no-prompt --allow-net --allow-env --allow-read --allow-sys \
       --config "$root/deno.json" "$root/services/$service/main.ts") ;;
   *)

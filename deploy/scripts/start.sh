@@ -12,7 +12,7 @@ say "building the services (tsc)"
 (cd "$ROOT_DIR" && rm -rf dist && node_modules/.bin/tsc -p tsconfig.json) || die "the TypeScript build failed"
 # Every sidecar gets its mTLS certificate from sentry, and trusts its root.
 run_file="$(node "$ROOT_DIR/deploy/scripts/run-template.mjs" --out "$ROOT_DIR/.dapr/run" \
-  --sentry-port "$SENTRY_PORT" --trust-anchors "$SENTRY_DATA_DIR/ca.crt")"
+  --sentry-port "$SENTRY_PORT" --trust-anchors "$SENTRY_DATA_DIR/ca.crt" --otlp-port "$JAEGER_OTLP_PORT")"
 
 started=()
 cli=""
@@ -54,10 +54,13 @@ ensure_running() {
 }
 
 # FerretDB: the dashboard's MongoDB (MONGODB_URL in the secret store).
-for name in $(server_names) sentry placement mailbox ferretdb; do ensure_running "$name"; done
+# Prometheus: scrapes every service and sidecar (.dapr/run/prometheus.yml);
+# Jaeger: every service's and sidecar's spans.
+for name in $(server_names) sentry placement mailbox ferretdb prometheus jaeger; do ensure_running "$name"; done
 
 say "starting gateway, order, inventory, payment, tracking, notification, dashboard on ${RUNTIME:-node}; pub/sub: ${PUBSUB:-redis}, state: ${STATE:-redis}"
 say "gateway: http://127.0.0.1:8000   health: http://127.0.0.1:8000/health   logs: services/<name>/.dapr/logs/"
+say "metrics: Prometheus on http://127.0.0.1:${PROMETHEUS_PORT} (alerts: /alerts)   traces: Jaeger on http://127.0.0.1:${JAEGER_UI_PORT}"
 # The development credentials (deploy/dev/credentials.json): development only.
 say "development API keys (x-api-key header), and tokens: npm run token -- --sub <who> --role <role> [--email <email>]"
 node -e '

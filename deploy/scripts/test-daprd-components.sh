@@ -3,14 +3,15 @@
 # the outbox relay's, circuit breaker's and sentry's, which deploy/dapr/patches
 # change; the breaker's needs no server of its own), against real servers
 # started here on 127.0.0.1 with fresh data directories and stopped when the
-# tests end: RabbitMQ on 5872, Redis on 6479, PostgreSQL on 5532 (not the
-# ports a running system uses). DAPRD_TEST_SERVERS picks the servers (default:
-# all three; a test whose server is not started fails, saying so). Arguments
+# tests end: RabbitMQ on 5872, Redis on 6479, PostgreSQL on 5532, the
+# development mail server (SMTP) on 2925 (not the ports a running system
+# uses). DAPRD_TEST_SERVERS picks the servers (default: all four; a test
+# whose server is not started fails, saying so). Arguments
 # go to `go test` (say -run TestOutbox -v). npm run test:matrix runs it.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-servers="${DAPRD_TEST_SERVERS:-rabbitmq redis postgres}"
-export RABBITMQ_PORT=5872 REDIS_PORT=6479 POSTGRES_PORT=5532
+servers="${DAPRD_TEST_SERVERS:-rabbitmq redis postgres mailbox}"
+export RABBITMQ_PORT=5872 REDIS_PORT=6479 POSTGRES_PORT=5532 MAILBOX_PORT=2925
 data="$(mktemp -d "${TMPDIR:-/tmp}/logistics-daprd-tests-XXXXXX")"
 chmod 711 "$data" # PostgreSQL runs as the postgres user when we are root
 export RABBITMQ_DATA_DIR="$data/rabbitmq" REDIS_DATA_DIR="$data/redis" POSTGRES_DATA_DIR="$data/postgres"
@@ -35,7 +36,12 @@ for name in $servers; do
     rabbitmq) rabbitmq_install; export RABBITMQ_URL="amqp://guest:guest@127.0.0.1:$RABBITMQ_PORT" ;;
     redis) redis_install; export REDIS_ADDR="127.0.0.1:$REDIS_PORT" ;;
     postgres) postgres_install; export POSTGRES_URL="postgres://postgres@127.0.0.1:$POSTGRES_PORT/postgres?sslmode=disable" ;;
-    *) die "no server $name for the daprd tests (DAPRD_TEST_SERVERS: rabbitmq, redis, postgres)" ;;
+    mailbox)
+      export SMTP_ADDR="127.0.0.1:$MAILBOX_PORT" MAILBOX_DIR="$data/mailbox"
+      SMTP_USER="$(node -p 'require(process.argv[1]).SMTP_USER' "$ROOT_DIR/components/secrets.dev.json")"
+      SMTP_PASSWORD="$(node -p 'require(process.argv[1]).SMTP_PASSWORD' "$ROOT_DIR/components/secrets.dev.json")"
+      export SMTP_USER SMTP_PASSWORD ;;
+    *) die "no server $name for the daprd tests (DAPRD_TEST_SERVERS: rabbitmq, redis, postgres, mailbox)" ;;
   esac
 done
 for name in $servers; do

@@ -70,8 +70,8 @@ run_one() {
 # through its cache always, on a Redis, a PostgreSQL and an API server of
 # their own; its RabbitMQ component (a connection per subscription) with
 # RabbitMQ among the choices.
-daprd_servers="redis postgres" daprd_tests=(-run '^(TestOutbox|TestBreaker|TestSentry)')
-if [[ " $pubsubs " == *" rabbitmq "* ]]; then daprd_servers="rabbitmq redis postgres" daprd_tests=(); fi
+daprd_servers="redis postgres mailbox" daprd_tests=(-run '^(TestOutbox|TestBreaker|TestSentry|TestConcurrentEmails)')
+if [[ " $pubsubs " == *" rabbitmq "* ]]; then daprd_servers="rabbitmq redis postgres mailbox" daprd_tests=(); fi
 say "== daprd (Go tests: $daprd_servers)"
 start=$SECONDS
 if DAPRD_TEST_SERVERS="$daprd_servers" bash deploy/scripts/test-daprd-components.sh -v "${daprd_tests[@]}" \

@@ -11,7 +11,13 @@ export PATH="$DAPR_HOME/bin:$ROOT_DIR/node_modules/.bin:$PATH"
 step() { printf '\n== %s\n' "$*" >&2; }
 
 step "provision (Node dependencies, Dapr ${DAPR_VERSION}, broker packages)"
-bash deploy/scripts/provision.sh
+JAEGER_LATER=1 bash deploy/scripts/provision.sh
+# Jaeger, the trace backend the integration tests read (built once from its
+# Go module, minutes with empty caches): built while the steps before those
+# tests run, its output in .dapr/jaeger-install.log.
+mkdir -p .dapr
+bash deploy/scripts/server.sh jaeger install >.dapr/jaeger-install.log 2>&1 &
+jaeger_install=$!
 
 step "typecheck and build for Node (tsc)"
 rm -rf dist
@@ -25,6 +31,14 @@ eslint --max-warnings 0 .
 
 step "unit tests"
 mocha --timeout 10000 'dist/tests/unit/**/*.test.js'
+
+# The alert and recording rules: valid (promtool check), and each alert
+# firing on the series it is about and quiet on its neighbours (promtool test);
+# the Prometheus configuration the scripts write, valid with them.
+step "Prometheus rules (promtool check, promtool test rules)"
+node deploy/scripts/run-template.mjs --out .dapr/promtool >/dev/null
+promtool check config .dapr/promtool/prometheus.yml
+promtool test rules deploy/observability/prometheus/tests/*.test.yml
 
 # The dashboard's read model through mongoose on a real MongoDB-compatible
 # server (FerretDB, built once from its Go module and started by the test).
@@ -41,7 +55,11 @@ bash deploy/scripts/test-k8s-manifests.sh
 step "runtime smoke tests (Deno)"
 npm run --silent test:deno
 
+wait "$jaeger_install" || { cat .dapr/jaeger-install.log >&2; exit 1; }
+
 step "integration, end-to-end and browser tests (real sidecars; runtime: ${RUNTIME:-node}; pub/sub: ${PUBSUB:-redis}; state: ${STATE:-redis}; Chromium)"
 # The browser test's Chromium: Debian's package (CHROMIUM_PATH names another).
 [ -n "${CHROMIUM_PATH:-}" ] || need_package chromium chromium
-mocha --timeout 240000 --require dist/tests/support/system-hooks.js 'dist/tests/integration/**/*.test.js' dist/tests/e2e/saga.test.js 'dist/tests/browser/**/*.test.js'
+# Last, on the same system: every query of the Grafana dashboards against the
+# run's Prometheus, which has scraped everything the tests before it did.
+mocha --timeout 240000 --require dist/tests/support/system-hooks.js 'dist/tests/integration/**/*.test.js' dist/tests/e2e/saga.test.js 'dist/tests/browser/**/*.test.js' 'dist/tests/observability/**/*.test.js'

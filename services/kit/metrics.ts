@@ -3,7 +3,7 @@
  * process metrics, and whatever business counters a service registers on the
  * same registry.
  */
-import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
 export interface HttpMetrics {
   registry: Registry;
@@ -36,4 +36,58 @@ export function createMetrics(appId: string, collectProcessMetrics = true): Http
       duration.observe(labels, seconds);
     },
   };
+}
+
+/** One value of a metric read from state, with its labels. */
+export type Reading<L extends string> = [labels: Partial<Record<L, string>>, value: number];
+
+export interface StateMetricOptions<L extends string> {
+  name: string;
+  help: string;
+  labelNames?: readonly L[];
+  /**
+   * "counter" for a count that only grows (orders created): exposed as a
+   * Prometheus counter whose value is the stored count, so it does not
+   * start again from zero when the process does.
+   */
+  kind?: "gauge" | "counter";
+  /** Reads the current values (every scrape). */
+  read(): Promise<Array<Reading<L>>>;
+  /** Told when a read fails (the last values stay). */
+  onError?(err: unknown): void;
+}
+
+/**
+ * A metric read from the service's own state at each scrape, not counted in
+ * memory: it holds across restarts, and every replica of the service says
+ * the same (aggregate with max, not sum). A read that fails keeps the last
+ * values and counts in logistics_metric_reads_failed_total.
+ */
+export function stateMetric<L extends string>(registry: Registry, options: StateMetricOptions<L>): void {
+  const failures = readFailures(registry);
+  const labelNames = options.labelNames ?? [];
+  const collect = async function (this: Gauge<L> | Counter<L>) {
+    let readings: Array<Reading<L>>;
+    try {
+      readings = await options.read();
+    } catch (err) {
+      failures.inc({ metric: options.name });
+      options.onError?.(err);
+      return;
+    }
+    this.reset();
+    for (const [labels, value] of readings) {
+      if (this instanceof Gauge) this.set(labels, value);
+      else this.inc(labels, value);
+    }
+  };
+  if (options.kind === "counter") new Counter({ name: options.name, help: options.help, labelNames, registers: [registry], collect });
+  else new Gauge({ name: options.name, help: options.help, labelNames, registers: [registry], collect });
+}
+
+function readFailures(registry: Registry): Counter<"metric"> {
+  const name = "logistics_metric_reads_failed_total";
+  const existing = registry.getSingleMetric(name);
+  if (existing) return existing as Counter<"metric">;
+  return new Counter({ name, help: "Reads of a state-backed metric that failed (its last values were kept)", labelNames: ["metric"] as const, registers: [registry] });
 }

@@ -14,6 +14,7 @@ import type { HttpMetrics } from "./metrics.ts";
 import { exit, processEnv } from "./runtime.ts";
 import type { Env } from "./config.ts";
 import { serve } from "./server.ts";
+import { startTracing } from "./telemetry.ts";
 import type { RunningServer } from "./server.ts";
 
 export type SidecarPorts = ReturnType<typeof connectSidecar>;
@@ -45,6 +46,7 @@ export async function runService<C extends KitConfig>(
     throw err;
   }
   const logger = createLogger(config.appId, config.logLevel);
+  const tracing = await startTracing(config.appId, processEnv(), logger);
   const metrics = createMetrics(config.appId);
   const dapr = connectSidecar(config, { stateStore: config.stateStoreName, pubsub: config.pubsubName });
   const readiness: ReadinessCheck[] = [{ name: "dapr", check: () => dapr.sidecar.check() }];
@@ -54,5 +56,6 @@ export async function runService<C extends KitConfig>(
     port: config.appPort,
     logger,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
+    ...(tracing ? { onShutdown: () => tracing.shutdown() } : {}),
   });
 }

@@ -8,6 +8,7 @@ import type { KeyLocks } from "../kit/coordination/locks.ts";
 import { EtagMismatchError } from "../kit/ports/errors.ts";
 import type { OutboxEvent, OutboxStore } from "../kit/ports/ports.ts";
 import { ListIndex } from "../kit/coordination/list-index.ts";
+import { ORDER_STATUSES } from "../contracts/api/orders.ts";
 import type { OrderStatus } from "../contracts/api/orders.ts";
 import type { DomainEvent } from "../contracts/events.ts";
 import type { Decision, StoredOrder } from "./domain.ts";
@@ -128,6 +129,15 @@ export class OrderStore {
     const entries = await this.#store.getMany<StoredOrder>(page.ids.map(orderKey));
     const orders = entries.map((e) => e.value).filter((o) => !status || o.status === status);
     return { orders, total: page.total };
+  }
+
+  /** How many orders there are, in all and in each status (as the list indexes have them). */
+  async counts(): Promise<{ all: number; byStatus: Record<OrderStatus, number> }> {
+    const [all, byStatus] = await Promise.all([this.#all.totals(["all"]), this.#byStatus.totals([...ORDER_STATUSES])]);
+    return {
+      all: all.get("all") ?? 0,
+      byStatus: Object.fromEntries(ORDER_STATUSES.map((status) => [status, byStatus.get(status) ?? 0])) as Record<OrderStatus, number>,
+    };
   }
 
   /** Ids of orders currently listed under `status` (oldest last), up to `limit`. */

@@ -1,10 +1,13 @@
 /** The payment service's app, built from its dependencies (real or fake). */
 import type Koa from "koa";
+import type { DomainEvent } from "../contracts/events.ts";
 import { KeyLocks } from "../kit/coordination/locks.ts";
+import { observeAnnouncements } from "../kit/ports/announced.ts";
 import type { EventPublisher, OutboxStore } from "../kit/ports/ports.ts";
 import { createServiceApp } from "../kit/service-app.ts";
 import type { ServiceDeps } from "../kit/service-app.ts";
 import { paymentSubscriptions } from "./events.ts";
+import { paymentMetrics } from "./metrics.ts";
 import { paymentRoutes } from "./routes.ts";
 import { Payments } from "./store.ts";
 
@@ -20,7 +23,8 @@ export interface PaymentAppDeps extends ServiceDeps {
 
 export function buildApp(deps: PaymentAppDeps): Koa {
   const locks = new KeyLocks(deps.store);
-  const payments = new Payments(deps.store, locks, deps.now ?? (() => new Date()), deps.publisher);
+  const store = observeAnnouncements<DomainEvent>(deps.store, paymentMetrics(deps.metrics.registry, deps.currency));
+  const payments = new Payments(store, locks, deps.now ?? (() => new Date()), deps.publisher);
   return createServiceApp({
     ...deps,
     locks,

@@ -49,6 +49,10 @@ export const mochaHooks = {
       // machine still pays every other order in time.
       env: { RESERVATION_TTL_SECONDS: "10" },
       startTimeoutMs: 180_000,
+      // The metrics tests and the dashboards' query check read it.
+      prometheus: true,
+      // The trace test reads an order's trace from it.
+      jaeger: true,
     });
     console.log(`  system up in ${((Date.now() - started) / 1000).toFixed(1)} s (gateway ${running.gatewayUrl})`);
   },

@@ -38,6 +38,10 @@ export interface SystemOptions {
   /** The pub/sub and state choices; default: PUBSUB and STATE, else redis. */
   pubsub?: string;
   state?: string;
+  /** Also run Prometheus (on 9090 + serverPortOffset), scraping every app and sidecar every 2 s with the project's rules. */
+  prometheus?: boolean;
+  /** Also run Jaeger (OTLP on 4318 + serverPortOffset, its API on 16686 + serverPortOffset), and send it every app's and sidecar's spans. */
+  jaeger?: boolean;
 }
 
 /** A message the mailbox accepted from the email binding. */
@@ -65,6 +69,10 @@ export interface RunningSystem {
   mail: MailMessage[];
   /** The secrets the secret store holds for this run (SECRETS=file: the development file's). */
   secrets: Record<string, string>;
+  /** The Prometheus that scrapes this run, when it has one. */
+  prometheusUrl?: string;
+  /** The Jaeger (its query API and UI) that this run's spans go to, when it has one. */
+  jaegerUrl?: string;
   /** The broker and store servers this run started (redis, rabbitmq, postgres...), with their ports; not the control plane (placement, sentry). */
   servers: Record<string, number>;
   /** Every process of the run now: servers, control plane, sidecars, apps and what runs them. */
@@ -124,8 +132,10 @@ function startProcess(name: string, command: string, args: string[], logDir: str
   const log = createWriteStream(join(logDir, `${name}.log`));
   // A process group of its own, so that stop() reaches every child it spawns.
   const child = spawn(command, args, { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-  child.stdout?.pipe(log);
-  child.stderr?.pipe(log);
+  // Both into one file, which ends when both have (one may write after the other closed).
+  child.stdout?.pipe(log, { end: false });
+  child.stderr?.pipe(log, { end: false });
+  child.once("close", () => log.end());
   return child;
 }
 
@@ -376,10 +386,25 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       }
     }
 
+    let jaegerUrl: string | undefined;
+    const otlpPort = 4318 + options.serverPortOffset;
+    if (options.jaeger) {
+      const uiPort = 16686 + options.serverPortOffset;
+      servers.jaeger = {
+        port: otlpPort,
+        env: { ...process.env, JAEGER_OTLP_PORT: String(otlpPort), JAEGER_UI_PORT: String(uiPort), JAEGER_HEALTH_PORT: String(13133 + options.serverPortOffset) },
+      };
+      await startServer("jaeger");
+      jaegerUrl = `http://127.0.0.1:${uiPort}`;
+    }
+
     const template = spawnSync(process.execPath, [
       join(root, "deploy/scripts/run-template.mjs"), "--out", runDir, "--pubsub", pubsub, "--state", state,
       "--port-offset", String(options.portOffset), "--port-map", portMap.join(","), "--placement-port", String(options.placementPort),
       "--smtp-port", String(options.smtpPort), "--sentry-port", String(sentryPort), "--trust-anchors", join(runDir, "sentry", "ca.crt"),
+      // Prometheus's configuration beside the template (used when options.prometheus): samples every 2 s, so a test sees a change within seconds.
+      "--scrape-interval", "2s",
+      ...(options.jaeger ? ["--otlp-port", String(otlpPort)] : []),
       // The tests, the benchmarks and the fault suite are one client placing
       // orders by the hundred: the gateway's rate limit is off unless a test
       // sets it (its own tests run it against the real store).
@@ -410,6 +435,16 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       },
       () => (cli.exitCode !== null ? `dapr run exited with ${cli.exitCode} (see ${logDir}/dapr-run.log)` : undefined),
     );
+    let prometheusUrl: string | undefined;
+    if (options.prometheus) {
+      const port = 9090 + options.serverPortOffset;
+      servers.prometheus = {
+        port,
+        env: { ...process.env, PROMETHEUS_PORT: String(port), PROMETHEUS_CONFIG: join(runDir, "prometheus.yml"), PROMETHEUS_DATA_DIR: join(runDir, "prometheus") },
+      };
+      await startServer("prometheus");
+      prometheusUrl = `http://127.0.0.1:${port}`;
+    }
     // The processes started here and theirs: a sidecar started again by killSidecar is one of the former.
     const runPids = () => started.flatMap((child) => (child.pid === undefined ? [] : [{ pid: child.pid, cmdline: cmdlineOf(child.pid) }, ...descendants(child.pid)]));
     const sidecarPid = (appId: string) =>
@@ -418,6 +453,8 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       runPids().find((p) => p.cmdline.some((arg) => arg.endsWith(`/services/${appId}/main.js`) || arg.endsWith(`/services/${appId}/main.ts`)) && !p.cmdline[0]?.endsWith("bash"))?.pid;
     return {
       gatewayUrl,
+      ...(prometheusUrl ? { prometheusUrl } : {}),
+      ...(jaegerUrl ? { jaegerUrl } : {}),
       daprApiToken,
       appApiToken,
       daprPort: (appId) => DAPR_PORTS[appId]! + options.portOffset,
@@ -425,7 +462,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       logDir,
       mail,
       secrets,
-      servers: Object.fromEntries(Object.entries(servers).filter(([name]) => name !== "sentry").map(([name, s]) => [name, s.port])),
+      servers: Object.fromEntries(Object.entries(servers).filter(([name]) => !["sentry", "prometheus", "jaeger"].includes(name)).map(([name, s]) => [name, s.port])),
       pids: () => runPids().map((p) => p.pid),
       appPid,
       sidecarPid,

@@ -134,6 +134,13 @@ export class ListIndex {
     return { ids: ids.slice(0, limit), total };
   }
 
+  /** How many ids each of `lists` holds (one read of their heads). */
+  async totals(lists: string[]): Promise<Map<string, number>> {
+    const heads = await this.#store.getMany<Head>(lists.map((list) => this.#headKey(list)));
+    const counted = new Map(heads.map((h) => [h.value.list, h.value.blocks.reduce((sum, b) => sum + b.count, 0)]));
+    return new Map(lists.map((list) => [list, counted.get(list) ?? 0]));
+  }
+
   #enqueue(id: string, wanted: Wanted): Promise<void> {
     return new Promise((resolve, reject) => {
       const pending = this.#pending.get(id);

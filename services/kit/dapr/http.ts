@@ -3,10 +3,13 @@
  * higher-level helpers resolve to `{error}` instead of throwing, drop ETags
  * and cannot carry trace headers, so the adapters use its `execute` call with
  * the request each operation needs; failures become the typed errors of
- * errors.ts. Calls carry the current W3C trace context and the API token.
+ * errors.ts. Calls carry the API token, and each is a client span of the
+ * current trace whose context goes with it (traceparent), so the sidecar's
+ * own spans are its children.
  */
 import { CommunicationProtocolEnum, HTTPClient, LogLevel } from "@dapr/dapr";
-import { traceHeaders } from "../trace-context.ts";
+import { currentTrace, SpanKind, startSpan, traceHeaders } from "../trace-context.ts";
+import type { Span, SpanOptions } from "../trace-context.ts";
 import { DaprError, DaprTimeoutError, DaprUnavailableError, EtagInvalidError, EtagMismatchError } from "../ports/errors.ts";
 
 export interface SidecarAddress {
@@ -54,7 +57,8 @@ export class DaprHttp {
    * takes no signal, so the request is left to finish or fail on its own).
    */
   async execute(path: string, params: ExecuteParams, context: { key?: string } = {}): Promise<unknown> {
-    const headers = { ...traceHeaders(), ...params.headers };
+    const span = this.#span(params.method, path);
+    const headers = { ...traceHeaders(span?.trace), ...params.headers };
     if (params.body !== undefined) headers["Content-Type"] ??= "application/json";
     const what = `${params.method} ${path}`;
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -65,11 +69,27 @@ export class DaprHttp {
       // requiresInitialization=false: fail fast instead of polling for a sidecar.
       return await Promise.race([this.#client.execute(path, { ...params, headers }, false), deadline]);
     } catch (err) {
-      if (err instanceof DaprTimeoutError) throw err;
-      throw toDaprError(err, what, context.key);
+      const failure = err instanceof DaprTimeoutError ? err : toDaprError(err, what, context.key);
+      span?.fail(failure);
+      if (failure.status) span?.setAttributes({ "http.response.status_code": failure.status });
+      throw failure;
     } finally {
       clearTimeout(timer);
+      span?.end();
     }
+  }
+
+  /** The client span of a call to the sidecar's API (none for its health check). */
+  #span(method: string, path: string): Span | undefined {
+    const described = describeCall(method, path.replace(/^\/v1\.0/, ""));
+    if (!described) return undefined;
+    const { name, ...options } = described;
+    const url = new URL(`${this.baseUrl}/v1.0${path.replace(/^\/v1\.0/, "")}`);
+    return startSpan(name, {
+      ...options,
+      parent: currentTrace(),
+      attributes: { ...options.attributes, "http.request.method": method, "server.address": url.hostname, "server.port": Number(url.port), "url.full": `${url.origin}${url.pathname}` },
+    });
   }
 
   /**
@@ -77,15 +97,57 @@ export class DaprHttp {
    * An init.signal that times out (AbortSignal.timeout) ends in DaprTimeoutError.
    */
   async fetch(path: string, init: RequestInit = {}): Promise<Response> {
+    const span = this.#span(init.method ?? "GET", path);
     const headers = new Headers(init.headers);
-    for (const [name, value] of Object.entries(traceHeaders())) if (!headers.has(name)) headers.set(name, value);
+    for (const [name, value] of Object.entries(traceHeaders(span?.trace))) if (!headers.has(name)) headers.set(name, value);
     if (this.#token) headers.set("dapr-api-token", this.#token);
     try {
-      return await fetch(`${this.baseUrl}${path}`, { ...init, headers });
+      const response = await fetch(`${this.baseUrl}${path}`, { ...init, headers });
+      span?.setAttributes({ "http.response.status_code": response.status });
+      if (response.status >= 500) span?.fail();
+      return response;
     } catch (err) {
-      if ((err as Error).name === "TimeoutError") throw new DaprTimeoutError(`${path}: no answer in time`, err);
-      throw new DaprUnavailableError(`Dapr sidecar at ${this.baseUrl} unreachable: ${(err as Error).message}`, err);
+      const failure =
+        (err as Error).name === "TimeoutError"
+          ? new DaprTimeoutError(`${path}: no answer in time`, err)
+          : new DaprUnavailableError(`Dapr sidecar at ${this.baseUrl} unreachable: ${(err as Error).message}`, err);
+      span?.fail(failure);
+      throw failure;
+    } finally {
+      span?.end();
     }
+  }
+}
+
+/**
+ * The span a call to the sidecar's API (a path after /v1.0) is: its name
+ * (the operation and what it acts on, never a key), kind and attributes, by
+ * OpenTelemetry's database, messaging and RPC conventions. Undefined for the
+ * health check, which is not traced.
+ */
+export function describeCall(method: string, path: string): ({ name: string } & Pick<SpanOptions, "kind" | "attributes">) | undefined {
+  const [api, first, second] = path.split("?")[0]!.split("/").filter(Boolean).map(decodeURIComponent);
+  switch (api) {
+    case "state": {
+      const operation = second === "bulk" ? "get" : second === "transaction" ? "transaction" : method === "DELETE" ? "delete" : method === "GET" ? "get" : "save";
+      return { name: `state ${operation} ${first}`, kind: SpanKind.CLIENT, attributes: { "db.system.name": "dapr", "db.collection.name": first, "db.operation.name": operation } };
+    }
+    case "publish":
+      return {
+        name: `send ${second}`,
+        kind: SpanKind.PRODUCER,
+        attributes: { "messaging.system": "dapr", "messaging.operation.type": "send", "messaging.destination.name": second, "dapr.component": first },
+      };
+    case "invoke":
+      return { name: `invoke ${first}`, kind: SpanKind.CLIENT, attributes: { "rpc.system": "dapr", "rpc.service": first, "dapr.app_id": first } };
+    case "bindings":
+      return { name: `binding ${first}`, kind: SpanKind.CLIENT, attributes: { "dapr.component": first } };
+    case "secrets":
+      return { name: `secret ${first}`, kind: SpanKind.CLIENT, attributes: { "dapr.component": first } };
+    case "healthz":
+      return undefined;
+    default:
+      return { name: `dapr ${api}`, kind: SpanKind.CLIENT };
   }
 }
 

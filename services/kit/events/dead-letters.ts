@@ -15,6 +15,7 @@ import Router from "@koa/router";
 import type { Registry } from "prom-client";
 import type { KeyLocks } from "../coordination/locks.ts";
 import type { Logger } from "../logger.ts";
+import { stateMetric } from "../metrics.ts";
 import { HttpProblem, KitProblems } from "../http/problems.ts";
 import type { StateStore } from "../ports/ports.ts";
 import { validator } from "../validation.ts";
@@ -128,6 +129,18 @@ export function deadLetterRouter(specs: SubscriptionSpec[], options: DeadLetterR
   const deliveries = deliveryCounter(options.registry);
   const now = options.now ?? Date.now;
   const topics = specs.map((spec) => ({ topic: spec.topic, deadLetters: deadLetterTopic(options.appId, spec.topic) }));
+  if (options.registry && !options.registry.getSingleMetric("logistics_dead_letters")) {
+    stateMetric(options.registry, {
+      name: "logistics_dead_letters",
+      help: "Dead letters kept for operators (GET /dead-letters), by the topic they came from",
+      labelNames: ["topic"] as const,
+      read: async () => {
+        const kept = await deadLetters.list(topics.map((t) => t.deadLetters));
+        return topics.map(({ topic, deadLetters: dlt }) => [{ topic }, kept[dlt]?.length ?? 0]);
+      },
+      onError: (err) => options.logger.warn({ err }, "could not read the dead letters for /metrics"),
+    });
+  }
 
   router.get("/dead-letters", async (ctx) => {
     ctx.body = await deadLetters.list(topics.map((t) => t.deadLetters));

@@ -7,7 +7,7 @@
  * latest dead letters for operators (dead-letters.ts serves them).
  */
 import Router from "@koa/router";
-import { Counter, Gauge } from "prom-client";
+import { Counter, Gauge, Histogram } from "prom-client";
 import type { Registry } from "prom-client";
 import type { Context } from "koa";
 import { EventClaims } from "../coordination/event-claims.ts";
@@ -16,7 +16,7 @@ import type { KeyLocks } from "../coordination/locks.ts";
 import { classifyFailure } from "../failures.ts";
 import type { Logger } from "../logger.ts";
 import type { StateStore } from "../ports/ports.ts";
-import { continueTrace, withTrace } from "../trace-context.ts";
+import { currentTrace, parseTraceparent, SpanKind, startSpan, withTrace } from "../trace-context.ts";
 import { parseCloudEvent } from "./cloudevents.ts";
 import type { CloudEvent } from "./cloudevents.ts";
 import { deadLetterTopic } from "./handlers.ts";
@@ -116,6 +116,7 @@ export class EventDelivery {
   #failingSince: number | undefined;
   #failures = 0;
   #stalledSaid = false;
+  readonly #lag: Histogram<"topic"> | undefined;
 
   constructor(specs: SubscriptionSpec[], options: SubscriptionOptions) {
     this.#specs = new Map(specs.map((spec) => [spec.topic, spec]));
@@ -137,6 +138,7 @@ export class EventDelivery {
         },
       });
     }
+    this.#lag = options.registry ? eventLag(options.registry) : undefined;
   }
 
   /**
@@ -197,13 +199,48 @@ export class EventDelivery {
     const spec = this.#specs.get(topic);
     const handler = spec?.handlers[event.type];
     if (!spec || !handler) return { outcome: "ignored", type: "other" };
+    const publishedAt = event.time ? Date.parse(event.time) : Number.NaN;
+    if (Number.isFinite(publishedAt)) this.#lag?.observe({ topic }, Math.max(0, this.#now() - publishedAt) / 1000);
     // Dapr's outbox leaves traceparent empty and carries the trace in traceid.
-    const traceparent = [event.traceparent, event.traceid].find((t) => t) ?? undefined;
-    const trace = continueTrace(traceparent, event.tracestate);
-    const log = this.#logger.child({ event_id: event.id, event_type: event.type, topic, trace_id: trace.traceId });
-    const wanted = spec.wanted?.[event.type];
-    if (wanted && !wanted(event.data)) return { outcome: "unwanted", type: event.type };
-    return { outcome: await withTrace(trace, () => this.#deliver(event, handler, topic, log, spec.idempotent === true)), type: event.type };
+    const producer = parseTraceparent([event.traceparent, event.traceid].find((t) => t) ?? undefined, event.tracestate);
+    // A child of the delivery (the sidecar's request) when that continues the
+    // producer's trace, linked to the producer's span. Otherwise a child of
+    // the producer, linked to the delivery: Dapr's subscriber starts a trace
+    // of its own for an event its outbox published (the outbox carries the
+    // producer's context in traceid only), and an operator's re-drive is a
+    // request of its own.
+    const delivery = currentTrace();
+    const followsProducer = producer !== undefined && delivery?.traceId !== producer.traceId;
+    const parent = followsProducer ? producer : (delivery ?? producer);
+    const link = followsProducer ? delivery : producer !== parent ? producer : undefined;
+    const span = startSpan(`process ${topic}`, {
+      kind: SpanKind.CONSUMER,
+      parent,
+      links: link ? [link] : [],
+      attributes: {
+        "messaging.system": "dapr",
+        "messaging.operation.type": "process",
+        "messaging.destination.name": topic,
+        "messaging.message.id": event.id,
+        "cloudevents.event_id": event.id,
+        "cloudevents.event_type": event.type,
+        "cloudevents.event_source": event.source,
+      },
+    });
+    const log = this.#logger.child({ event_id: event.id, event_type: event.type, topic, trace_id: span.trace.traceId, span_id: span.trace.spanId });
+    try {
+      const wanted = spec.wanted?.[event.type];
+      if (wanted && !wanted(event.data)) {
+        span.setAttributes({ "logistics.event.outcome": "unwanted" });
+        return { outcome: "unwanted", type: event.type };
+      }
+      const outcome = await withTrace(span.trace, () => this.#deliver(event, handler, topic, log, spec.idempotent === true));
+      span.setAttributes({ "logistics.event.outcome": outcome });
+      if (STATUS_OF[outcome] !== "SUCCESS") span.fail();
+      return { outcome, type: event.type };
+    } finally {
+      span.end();
+    }
   }
 
   async #deliver(event: CloudEvent, handler: EventHandler, topic: string, log: Logger, idempotent: boolean): Promise<Outcome> {
@@ -292,6 +329,24 @@ export function subscriptionRouter(specs: SubscriptionSpec[], options: Subscript
     }
   }
   return router;
+}
+
+/**
+ * logistics_event_lag_seconds: from an event's CloudEvent time (when the
+ * outbox or publisher sent it; whole seconds on some brokers' paths, so
+ * read it to the second) to its delivery here, redeliveries included.
+ */
+function eventLag(registry: Registry): Histogram<"topic"> {
+  const name = "logistics_event_lag_seconds";
+  const existing = registry.getSingleMetric(name);
+  if (existing) return existing as Histogram<"topic">;
+  return new Histogram({
+    name,
+    help: "From an event's CloudEvent time to its delivery to this app, by topic (redeliveries included)",
+    labelNames: ["topic"] as const,
+    buckets: [0.5, 1, 2, 5, 10, 30, 60, 300, 1800],
+    registers: [registry],
+  });
 }
 
 /** dapr_events_total, shared by the subscriptions and the dead-letter routes of one registry. */

@@ -1,0 +1,84 @@
+/**
+ * The business metrics on the services' /metrics, after orders whose outcome
+ * the test knows: orders created and by status (from the order service's
+ * state), the saga's duration, payments by outcome and amount, the stock and
+ * low-stock alerts of a SKU. Counters kept in memory are summed over the
+ * replicas of a service; values read from state are the same on each. With
+ * a Prometheus in the run, it has them too.
+ */
+import { expect } from "chai";
+import { ORDER_STATUSES } from "../../services/contracts/api/orders.ts";
+import { eventually, placeOrder, stock, waitForStatus } from "../e2e/shop.ts";
+import { valueOf } from "../support/metrics.ts";
+import { system } from "../support/system-hooks.ts";
+
+/** Each replica's /metrics text. */
+async function scrape(appId: string): Promise<string[]> {
+  const ports = system().appPorts?.(appId) ?? [system().appPort(appId)];
+  return Promise.all(ports.map(async (port) => (await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(10_000) })).text()));
+}
+
+/** A counter summed over the replicas. */
+async function counted(appId: string, name: string, labels: Record<string, string> = {}): Promise<number> {
+  return (await scrape(appId)).reduce((sum, text) => sum + valueOf(text, name, labels), 0);
+}
+
+/** A value read from state: every replica says the same. */
+async function stored(appId: string, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const values = (await scrape(appId)).map((text) => valueOf(text, name, labels));
+  expect(new Set(values).size, `${name} on every replica of ${appId}`).to.equal(1);
+  return values[0]!;
+}
+
+/** An instant query's result, from the run's Prometheus. */
+async function query(promql: string): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>> {
+  const url = `${system().prometheusUrl}/api/v1/query?query=${encodeURIComponent(promql)}`;
+  const body = (await (await fetch(url, { signal: AbortSignal.timeout(10_000) })).json()) as { status: string; data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> } };
+  expect(body.status, promql).to.equal("success");
+  return body.data.result;
+}
+
+describe("business metrics", () => {
+  it("count the orders, payments and stock of known orders", async function () {
+    this.timeout(120_000);
+    const before = {
+      created: await stored("order", "logistics_orders_created_total"),
+      confirmed: await counted("order", "logistics_saga_duration_seconds_count", { outcome: "confirmed" }),
+      failed: await counted("order", "logistics_saga_duration_seconds_count", { outcome: "failed" }),
+      captured: await counted("payment", "logistics_payments_total", { outcome: "captured" }),
+      capturedAmount: await counted("payment", "logistics_payments_amount_total", { outcome: "captured" }),
+      declined: await counted("payment", "logistics_payments_total", { outcome: "declined" }),
+    };
+    // 5 on hand, alert below 3: the second order takes it to 2.
+    const sku = await stock(5, 4.25, 3);
+    const first = await placeOrder([{ sku, quantity: 1 }]);
+    await waitForStatus(first.id, "confirmed");
+    const second = await placeOrder([{ sku, quantity: 2 }]);
+    const declined = await placeOrder([{ sku, quantity: 1 }], { card: "tok_declined" });
+    await waitForStatus(second.id, "confirmed");
+    await waitForStatus(declined.id, "failed");
+
+    // Orders are listed (and so counted) just after they are answered.
+    await eventually(() => stored("order", "logistics_orders_created_total"), (n) => n >= before.created + 3, 15_000);
+    expect(await stored("order", "logistics_orders_created_total")).to.equal(before.created + 3);
+    expect(await counted("order", "logistics_saga_duration_seconds_count", { outcome: "confirmed" })).to.be.at.least(before.confirmed + 2);
+    expect(await counted("order", "logistics_saga_duration_seconds_count", { outcome: "failed" })).to.be.at.least(before.failed + 1);
+    // Every order is in exactly one status list (the lists follow each change within moments).
+    const inStatuses = async () => (await Promise.all(ORDER_STATUSES.map((status) => stored("order", "logistics_orders", { status })))).reduce((a, b) => a + b, 0);
+    await eventually(inStatuses, (n) => n === before.created + 3, 15_000);
+
+    expect(await counted("payment", "logistics_payments_total", { outcome: "captured" })).to.be.at.least(before.captured + 2);
+    expect(await counted("payment", "logistics_payments_amount_total", { outcome: "captured" })).to.be.at.least(before.capturedAmount + 3 * 4.25 - 1e-9);
+    expect(await counted("payment", "logistics_payments_total", { outcome: "declined" })).to.be.at.least(before.declined + 1);
+
+    expect(await stored("inventory", "logistics_stock_available", { sku })).to.equal(2);
+    expect(await counted("inventory", "logistics_low_stock_events_total", { sku })).to.equal(1);
+
+    if (!system().prometheusUrl) return;
+    // Prometheus scrapes every 2 s in the tests: it soon has the same values.
+    const created = await stored("order", "logistics_orders_created_total");
+    await eventually(() => query("max(logistics_orders_created_total)"), (r) => Number(r[0]?.value[1]) === created, 20_000);
+    const available = await eventually(() => query(`max(logistics_stock_available{sku="${sku}"})`), (r) => r.length === 1, 20_000);
+    expect(Number(available[0]!.value[1])).to.equal(2);
+  });
+});

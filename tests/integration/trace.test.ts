@@ -1,0 +1,105 @@
+/**
+ * One order's trace, end to end: placed through the gateway with a trace of
+ * the test's own, followed by the saga through the broker, and read back
+ * from the run's Jaeger. Every app on the saga's path and every sidecar
+ * records spans in that one trace, each span's parent is in it, and the
+ * events' consumer spans descend from the order service's work, across the
+ * broker. Prints the trace as a table (service, span, duration).
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { expect } from "chai";
+import { api, eventually, ledger, orderOf, orderRequest, stock, waitForStatus } from "../e2e/shop.ts";
+import { system } from "../support/system-hooks.ts";
+
+interface JaegerSpan {
+  spanID: string;
+  operationName: string;
+  references: Array<{ refType: string; spanID: string; traceID: string }>;
+  startTime: number;
+  duration: number;
+  processID: string;
+  tags: Array<{ key: string; value: unknown }>;
+}
+
+interface JaegerTrace {
+  traceID: string;
+  spans: JaegerSpan[];
+  processes: Record<string, { serviceName: string; tags: Array<{ key: string; value: unknown }> }>;
+}
+
+async function jaegerTrace(traceId: string): Promise<JaegerTrace | undefined> {
+  const response = await fetch(`${system().jaegerUrl}/api/traces/${traceId}`, { signal: AbortSignal.timeout(10_000) });
+  if (response.status === 404) return undefined;
+  const body = (await response.json()) as { data?: JaegerTrace[] };
+  return body.data?.[0];
+}
+
+/** Who recorded a span: the app (the kit's spans, and on Deno the runtime's own) or its sidecar (Dapr's instrumentation scope). */
+function recorder(trace: JaegerTrace, span: JaegerSpan): string {
+  const sidecar = span.tags.some((t) => t.key === "otel.scope.name" && t.value === "dapr-diagnostics");
+  return `${trace.processes[span.processID]!.serviceName}${sidecar ? " (daprd)" : ""}`;
+}
+
+const root = resolve(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "../../..");
+const SAGA = ["gateway", "order", "inventory", "payment", "tracking"];
+
+describe("one order's trace in Jaeger", () => {
+  before(function () {
+    if (!system().jaegerUrl) this.skip();
+  });
+
+  it("follows the order from the gateway through every app and sidecar, across the broker, in one trace", async function () {
+    this.timeout(90_000);
+    const traceId = crypto.getRandomValues(new Uint8Array(16)).reduce((s, b) => s + b.toString(16).padStart(2, "0"), "");
+    const sku = await stock(5, 3.5);
+    const body = orderRequest([{ sku, quantity: 1 }]);
+    const created = await api().post("/api/v1/orders").set("traceparent", `00-${traceId}-${"1".repeat(16)}-01`).send(body).expect(201);
+    const id = (created.body as { id: string }).id;
+    // Accounted for with every other order, for the invariants the end-to-end suite checks last.
+    ledger.orders.set(id, { lines: body.items });
+    await waitForStatus(id, "confirmed");
+    // Tracking's shipment, the saga's last step, is recorded on the order.
+    await eventually(() => orderOf(id), (o) => typeof o.tracking_number === "string", 30_000);
+
+    // Every app and sidecar of the saga has sent its spans (batched: within a second or two).
+    const trace = await eventually(
+      () => jaegerTrace(traceId),
+      (t) => !!t && SAGA.every((app) => t.spans.some((s) => recorder(t, s) === app)) && SAGA.every((app) => t.spans.some((s) => recorder(t, s) === `${app} (daprd)`)),
+      30_000,
+    );
+    // Kept for a look in Jaeger's format (its UI can open the file).
+    mkdirSync(join(root, ".dapr", "test-artifacts"), { recursive: true });
+    writeFileSync(join(root, ".dapr", "test-artifacts", "order-trace.json"), JSON.stringify({ data: [trace] }, null, 1));
+    const spans = [...trace!.spans].sort((a, b) => a.startTime - b.startTime);
+    const byId = new Map(spans.map((s) => [s.spanID, s]));
+    // The table: each service's spans of one name together (state calls are many), in the order they began.
+    const groups = new Map<string, { count: number; micros: number }>();
+    for (const s of spans) {
+      const name = `${recorder(trace!, s).padEnd(22)} ${s.operationName.replace(/\/[a-z-]+:[^/]*$/, "/…")}`;
+      const group = groups.get(name) ?? { count: 0, micros: 0 };
+      group.count += 1;
+      group.micros += s.duration;
+      groups.set(name, group);
+    }
+    const rows = [...groups].map(([name, g]) => `      ${name.padEnd(70)} ${String(g.count).padStart(4)} ${(g.micros / 1000).toFixed(1).padStart(9)} ms`);
+    console.log(`      trace ${traceId}: ${spans.length} spans (all of them in .dapr/test-artifacts/order-trace.json)\n      ${"service".padEnd(22)} ${"span".padEnd(47)} ${"n".padStart(4)} ${"duration".padStart(12)}\n${rows.join("\n")}`);
+
+    // One tree: every span's parent is in the trace, but the root, whose parent is the test's own span.
+    const parentOf = (s: JaegerSpan) => s.references.find((r) => r.refType === "CHILD_OF")?.spanID;
+    const orphans = spans.filter((s) => parentOf(s) !== "1".repeat(16) && !byId.has(parentOf(s) ?? ""));
+    expect(orphans.map((s) => `${recorder(trace!, s)} ${s.operationName}`), "spans whose parent is not in the trace").to.deep.equal([]);
+
+    // The hop through the broker: inventory's consumer span descends from order's work.
+    const ancestors = (s: JaegerSpan): string[] => {
+      const parent = byId.get(parentOf(s) ?? "");
+      return parent ? [recorder(trace!, parent), ...ancestors(parent)] : [];
+    };
+    const consumed = spans.find((s) => recorder(trace!, s) === "inventory" && s.operationName === "process orders");
+    expect(consumed, "inventory's span of the order.created event").to.not.equal(undefined);
+    expect(ancestors(consumed!)).to.include.members(["order", "gateway"]);
+    // The gateway's server span is the root of the services' work, a child of the test's span.
+    const top = spans.find((s) => parentOf(s) === "1".repeat(16))!;
+    expect(recorder(trace!, top)).to.match(/^gateway/);
+  });
+});
