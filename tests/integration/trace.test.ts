@@ -41,6 +41,16 @@ function recorder(trace: JaegerTrace, span: JaegerSpan): string {
   return `${trace.processes[span.processID]!.serviceName}${sidecar ? " (daprd)" : ""}`;
 }
 
+/** The span a span is a child of (Jaeger writes the parent as a CHILD_OF reference). */
+const parentOf = (s: JaegerSpan) => s.references.find((r) => r.refType === "CHILD_OF")?.spanID;
+
+/** The spans whose parent is not in the trace, but the root, whose parent is the test's own span (ROOT_PARENT). */
+function orphansOf(trace: JaegerTrace): JaegerSpan[] {
+  const ids = new Set(trace.spans.map((s) => s.spanID));
+  return trace.spans.filter((s) => parentOf(s) !== ROOT_PARENT && !ids.has(parentOf(s) ?? ""));
+}
+
+const ROOT_PARENT = "1".repeat(16);
 const root = resolve(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "../../..");
 const SAGA = ["gateway", "order", "inventory", "payment", "tracking"];
 
@@ -54,7 +64,7 @@ describe("one order's trace in Jaeger", () => {
     const traceId = crypto.getRandomValues(new Uint8Array(16)).reduce((s, b) => s + b.toString(16).padStart(2, "0"), "");
     const sku = await stock(5, 3.5);
     const body = orderRequest([{ sku, quantity: 1 }]);
-    const created = await api().post("/api/v1/orders").set("traceparent", `00-${traceId}-${"1".repeat(16)}-01`).send(body).expect(201);
+    const created = await api().post("/api/v1/orders").set("traceparent", `00-${traceId}-${ROOT_PARENT}-01`).send(body).expect(201);
     const id = (created.body as { id: string }).id;
     // Accounted for with every other order, for the invariants the end-to-end suite checks last.
     ledger.orders.set(id, { lines: body.items });
@@ -62,12 +72,19 @@ describe("one order's trace in Jaeger", () => {
     // Tracking's shipment, the saga's last step, is recorded on the order.
     await eventually(() => orderOf(id), (o) => typeof o.tracking_number === "string", 30_000);
 
-    // Every app and sidecar of the saga has sent its spans (batched: within a second or two).
-    const trace = await eventually(
-      () => jaegerTrace(traceId),
-      (t) => !!t && SAGA.every((app) => t.spans.some((s) => recorder(t, s) === app)) && SAGA.every((app) => t.spans.some((s) => recorder(t, s) === `${app} (daprd)`)),
-      30_000,
-    );
+    // Every app and sidecar of the saga has sent its spans, and every span's
+    // parent has arrived too: each exports in batches of its own (a sidecar's
+    // every few seconds), so a child may come before its parent. If a parent
+    // never comes, the check below names the orphans.
+    const complete = (t: JaegerTrace | undefined) =>
+      !!t &&
+      SAGA.every((app) => t.spans.some((s) => recorder(t, s) === app)) &&
+      SAGA.every((app) => t.spans.some((s) => recorder(t, s) === `${app} (daprd)`)) &&
+      orphansOf(t).length === 0;
+    const trace = await eventually(() => jaegerTrace(traceId), complete, 30_000).catch(async () => jaegerTrace(traceId));
+    expect(trace, "the order's trace in Jaeger").to.not.equal(undefined);
+    expect(SAGA.filter((app) => !trace!.spans.some((s) => recorder(trace!, s) === app)), "apps without spans in the trace").to.deep.equal([]);
+    expect(SAGA.filter((app) => !trace!.spans.some((s) => recorder(trace!, s) === `${app} (daprd)`)), "sidecars without spans in the trace").to.deep.equal([]);
     // Kept for a look in Jaeger's format (its UI can open the file).
     mkdirSync(join(root, ".dapr", "test-artifacts"), { recursive: true });
     writeFileSync(join(root, ".dapr", "test-artifacts", "order-trace.json"), JSON.stringify({ data: [trace] }, null, 1));
@@ -86,9 +103,7 @@ describe("one order's trace in Jaeger", () => {
     console.log(`      trace ${traceId}: ${spans.length} spans (all of them in .dapr/test-artifacts/order-trace.json)\n      ${"service".padEnd(22)} ${"span".padEnd(47)} ${"n".padStart(4)} ${"duration".padStart(12)}\n${rows.join("\n")}`);
 
     // One tree: every span's parent is in the trace, but the root, whose parent is the test's own span.
-    const parentOf = (s: JaegerSpan) => s.references.find((r) => r.refType === "CHILD_OF")?.spanID;
-    const orphans = spans.filter((s) => parentOf(s) !== "1".repeat(16) && !byId.has(parentOf(s) ?? ""));
-    expect(orphans.map((s) => `${recorder(trace!, s)} ${s.operationName}`), "spans whose parent is not in the trace").to.deep.equal([]);
+    expect(orphansOf(trace!).map((s) => `${recorder(trace!, s)} ${s.operationName}`), "spans whose parent is not in the trace").to.deep.equal([]);
 
     // The hop through the broker: inventory's consumer span descends from order's work.
     const ancestors = (s: JaegerSpan): string[] => {
@@ -99,7 +114,7 @@ describe("one order's trace in Jaeger", () => {
     expect(consumed, "inventory's span of the order.created event").to.not.equal(undefined);
     expect(ancestors(consumed!)).to.include.members(["order", "gateway"]);
     // The gateway's server span is the root of the services' work, a child of the test's span.
-    const top = spans.find((s) => parentOf(s) === "1".repeat(16))!;
+    const top = spans.find((s) => parentOf(s) === ROOT_PARENT)!;
     expect(recorder(trace!, top)).to.match(/^gateway/);
   });
 });
