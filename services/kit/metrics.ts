@@ -85,9 +85,16 @@ export function stateMetric<L extends string>(registry: Registry, options: State
   else new Gauge({ name: options.name, help: options.help, labelNames, registers: [registry], collect });
 }
 
+/**
+ * The metric `name` of `registry`, made by `make` the first time it is asked
+ * for: parts of one app that share a metric (the subscriptions and the
+ * dead-letter routes, say) each ask, and one is registered.
+ */
+export function registeredOnce<M>(registry: Registry, name: string, make: () => M): M {
+  return (registry.getSingleMetric(name) as M | undefined) ?? make();
+}
+
 function readFailures(registry: Registry): Counter<"metric"> {
   const name = "logistics_metric_reads_failed_total";
-  const existing = registry.getSingleMetric(name);
-  if (existing) return existing as Counter<"metric">;
-  return new Counter({ name, help: "Reads of a state-backed metric that failed (its last values were kept)", labelNames: ["metric"] as const, registers: [registry] });
+  return registeredOnce(registry, name, () => new Counter({ name, help: "Reads of a state-backed metric that failed (its last values were kept)", labelNames: ["metric"] as const, registers: [registry] }));
 }

@@ -14,6 +14,7 @@ import { EventClaims } from "../coordination/event-claims.ts";
 import type { Claim } from "../coordination/event-claims.ts";
 import type { KeyLocks } from "../coordination/locks.ts";
 import { classifyFailure } from "../failures.ts";
+import { registeredOnce } from "../metrics.ts";
 import type { Logger } from "../logger.ts";
 import type { StateStore } from "../ports/ports.ts";
 import { currentTrace, parseTraceparent, SpanKind, startSpan, withTrace } from "../trace-context.ts";
@@ -338,28 +339,31 @@ export function subscriptionRouter(specs: SubscriptionSpec[], options: Subscript
  */
 function eventLag(registry: Registry): Histogram<"topic"> {
   const name = "logistics_event_lag_seconds";
-  const existing = registry.getSingleMetric(name);
-  if (existing) return existing as Histogram<"topic">;
-  return new Histogram({
+  return registeredOnce(
+    registry,
     name,
-    help: "From an event's CloudEvent time to its delivery to this app, by topic (redeliveries included)",
-    labelNames: ["topic"] as const,
-    buckets: [0.5, 1, 2, 5, 10, 30, 60, 300, 1800],
-    registers: [registry],
-  });
+    () =>
+      new Histogram({
+        name,
+        help: "From an event's CloudEvent time to its delivery to this app, by topic (redeliveries included)",
+        labelNames: ["topic"] as const,
+        buckets: [0.5, 1, 2, 5, 10, 30, 60, 300, 1800],
+        registers: [registry],
+      }),
+  );
 }
 
 /** dapr_events_total, shared by the subscriptions and the dead-letter routes of one registry. */
 export function deliveryCounter(registry: Registry | undefined): Counter<"topic" | "type" | "outcome"> {
   const name = "dapr_events_total";
-  const existing = registry?.getSingleMetric(name);
-  if (existing) return existing as Counter<"topic" | "type" | "outcome">;
-  return new Counter({
-    name,
-    help: "Event deliveries by topic, type and outcome (applied, duplicate, busy, failed, dropped, ignored: a type the app does not handle, unwanted: filtered out by its handler)",
-    labelNames: ["topic", "type", "outcome"] as const,
-    registers: registry ? [registry] : [],
-  });
+  const make = () =>
+    new Counter({
+      name,
+      help: "Event deliveries by topic, type and outcome (applied, duplicate, busy, failed, dropped, ignored: a type the app does not handle, unwanted: filtered out by its handler)",
+      labelNames: ["topic", "type", "outcome"] as const,
+      registers: registry ? [registry] : [],
+    });
+  return registry ? registeredOnce(registry, name, make) : make();
 }
 
 /** Answers a delivery with Dapr's status. */
