@@ -70,6 +70,6 @@ export default tseslint.config(
   },
   {
     files: ["deploy/**/*.mjs"],
-    languageOptions: { globals: { process: "readonly", console: "readonly", fetch: "readonly" } },
+    languageOptions: { globals: { process: "readonly", console: "readonly", fetch: "readonly", AbortSignal: "readonly", URLSearchParams: "readonly" } },
   },
 );

@@ -6,7 +6,8 @@
 // named after the server, for a compose file that adds it), the mail relay the
 // `mailbox` service (a development mail catcher with a self-signed
 // certificate, which the binding is told not to verify), the
-// secrets file and the name-resolution database sit on mounted volumes.
+// secrets file and the name-resolution database sit on mounted volumes, and
+// the sidecars send their spans to the `jaeger` service.
 // components/ stays the source; a unit test fails when the copies drift.
 //
 //   node deploy/docker/compose-components.mjs          (rewrite the copies)
@@ -37,6 +38,9 @@ function rewrite(path, text) {
   }
   out = out.replace("value: ../../components/secrets.dev.json", "value: /components/secrets.dev.json");
   out = out.replace('connectionString: "../../.dapr/nameresolution.db"', 'connectionString: "/shared/nameresolution.db"');
+  // Every sidecar's spans to the `jaeger` service (the apps' go there too:
+  // OTEL_EXPORTER_OTLP_ENDPOINT in docker-compose.yml).
+  out = out.replace(/^( {2}tracing:\n)/m, "$1    otel:\n      endpointAddress: jaeger:4318\n      isSecure: false\n      protocol: http\n");
   if (!path.endsWith(".yaml")) return out;
   return `# Generated from components/${relative(source, path)} by deploy/docker/compose-components.mjs: edit that file instead.\n${out}`;
 }

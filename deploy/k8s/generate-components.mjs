@@ -8,6 +8,7 @@
 //   components/state/<choice>/      -> deploy/k8s/components/state/<choice>/
 //   components/simulator/           -> deploy/k8s/components/simulator/
 //   components/secrets.dev.json     -> deploy/k8s/overlays/dev/secrets/kustomization.yaml
+//   deploy/observability/prometheus/rules/ -> deploy/k8s/components/observability/rules/
 //   components/secretstore/         -> not copied: base/secretstore.yaml is Dapr's
 //                                      Kubernetes secret store, by the same name
 //
@@ -32,6 +33,7 @@ import { Document, isMap, isSeq, Pair, parseDocument } from "yaml";
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const source = join(root, "components");
 export const target = join(root, "deploy", "k8s");
+const rules = join(root, "deploy", "observability", "prometheus", "rules");
 const SCRIPT = "deploy/k8s/generate-components.mjs";
 export const NAMESPACE = "logistics";
 /**
@@ -205,6 +207,12 @@ export function k8sComponents() {
     } else {
       throw new Error(`components/${from}: no place for it in deploy/k8s; teach ${SCRIPT}`);
     }
+  }
+  // Prometheus's alert and recording rules, for the cluster's Prometheus
+  // (components/observability mounts them from its ConfigMap).
+  for (const path of files(rules)) {
+    const from = relative(root, path);
+    out.set(`components/observability/rules/${relative(rules, path)}`, `# Generated from ${from} by ${SCRIPT}: edit that file instead.\n${readFileSync(path, "utf8")}`);
   }
   for (const [dir, names] of folders) {
     if (dir === "overlays/dev/secrets") continue;

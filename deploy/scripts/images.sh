@@ -11,7 +11,10 @@
 #                                         (deploy/docker/Dockerfile.mailbox)
 #   logistics/ferretdb:<its version>      the read side's MongoDB-compatible server for development
 #                                         (FerretDB on SQLite, built from its Go module as for npm start)
-# IMAGE_TAG is "dev" unless set; IMAGES="node deno dapr redis mailbox ferretdb" (the default) or a part of it.
+#   logistics/jaeger:<its version>        the trace backend (Jaeger v2, built from its Go module as for npm start)
+#   logistics/prometheus:<Debian's version>  Prometheus from Debian's package, for the cluster and compose
+# IMAGE_TAG is "dev" unless set; IMAGES="node deno dapr redis mailbox ferretdb jaeger prometheus" (the
+# default) or a part of it.
 #
 # The engine is DOCKER_HOST's, else Debian's dockerd started for the build
 # (docker-engine.sh) and stopped after it, unless KEEP_ENGINE=1.
@@ -34,7 +37,7 @@ DAPR_IMAGE_TAG="${DAPR_IMAGE_TAG:-$DAPR_VERSION-logistics}"
 NODE_RELEASE="$(node -p 'process.versions.node')" # the Node.js that builds and tests it
 DENO_RELEASE="$(node -p 'require("./package.json").devDependencies.deno')"
 BASE_PACKAGES="libc6 libgcc-s1 libstdc++6 netbase tzdata ca-certificates"
-parts="${IMAGES:-node deno dapr redis mailbox ferretdb}"
+parts="${IMAGES:-node deno dapr redis mailbox ferretdb jaeger prometheus}"
 STAGE="$ROOT_DIR/.dapr/images"
 IMAGE_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
@@ -174,6 +177,52 @@ ferretdb_image() {
   say "made $tag ($(docker image inspect -f '{{.Size}}' "$tag" | awk '{printf "%.0f MB", $1/1e6}'))"
 }
 
+# Jaeger v2 (deploy/scripts/servers/jaeger.sh builds it, once) on the base
+# root filesystem with deploy/observability/jaeger/config.yaml: OTLP in on
+# 4318 (HTTP) and 4317 (gRPC), its query API on 16686, health on 13133, on
+# every address of the container. Traces are kept in memory.
+jaeger_image() {
+  server_install jaeger
+  local tag="logistics/jaeger:$JAEGER_VERSION" work="$STAGE/jaeger"
+  image_exists "$tag" && return
+  base_rootfs "$work"
+  mkdir -p "$work/usr/local/bin" "$work/etc/jaeger"
+  install -m 0755 "$JAEGER_BIN" "$work/usr/local/bin/jaeger"
+  install -m 0644 deploy/observability/jaeger/config.yaml "$work/etc/jaeger/config.yaml"
+  tar -C "$work" --numeric-owner -c . | docker import -c "ENV PATH=$IMAGE_PATH" -c 'USER 65532:65532' \
+    -c 'ENV JAEGER_HOST=0.0.0.0 JAEGER_OTLP_HTTP_PORT=4318 JAEGER_OTLP_GRPC_PORT=4317 JAEGER_UI_PORT=16686 JAEGER_QUERY_GRPC_PORT=16685 JAEGER_HEALTH_PORT=13133' \
+    -c 'ENTRYPOINT ["jaeger", "--config", "file:/etc/jaeger/config.yaml"]' \
+    -c 'EXPOSE 4317 4318 16686 13133' - "$tag" >/dev/null
+  rm -rf "$work"
+  say "made $tag ($(docker image inspect -f '{{.Size}}' "$tag" | awk '{printf "%.0f MB", $1/1e6}'))"
+}
+
+# Prometheus from Debian's package (the one npm start runs), unpacked on the
+# base root filesystem: the server, promtool and the web assets. The
+# configuration and the rules come from the deployment (a ConfigMap, a mount).
+prometheus_image() {
+  server_install prometheus # the package npm start runs: apt knows it, and the version
+  local version; version="$(dpkg-query -W -f '${Version}' prometheus | sed 's/^[0-9]*://')"
+  local tag="logistics/prometheus:${version%%+*}" work="$STAGE/prometheus" debs="$CACHE_DIR/images/prometheus-debs-${version//[^A-Za-z0-9._-]/_}"
+  PROMETHEUS_IMAGE="$tag"
+  image_exists "$tag" && return
+  if ! ls "$debs"/*.deb >/dev/null 2>&1; then
+    mkdir -p "$debs"
+    (cd "$debs" && apt-get download -q "prometheus=$(dpkg-query -W -f '${Version}' prometheus)" >/dev/null 2>"$CACHE_DIR/images/apt.err") \
+      || { rm -rf "$debs"; die "apt-get download failed: $(tail -1 "$CACHE_DIR/images/apt.err")"; }
+  fi
+  base_rootfs "$work"
+  local deb
+  for deb in "$debs"/*.deb; do dpkg-deb -x "$deb" "$work"; done
+  rm -rf "$work"/usr/share/doc "$work"/usr/share/man "$work"/etc/default "$work"/etc/init.d "$work"/lib/systemd "$work"/usr/lib/systemd
+  mkdir -p "$work/prometheus" && chown 65532:65532 "$work/prometheus"
+  tar -C "$work" --numeric-owner -c . | docker import -c "ENV PATH=$IMAGE_PATH" -c 'USER 65532:65532' -c 'WORKDIR /prometheus' \
+    -c 'ENTRYPOINT ["prometheus"]' -c 'CMD ["--config.file=/etc/prometheus/prometheus.yml", "--storage.tsdb.path=/prometheus", "--web.listen-address=:9090"]' \
+    -c 'EXPOSE 9090' -c 'VOLUME /prometheus' - "$tag" >/dev/null
+  rm -rf "$work"
+  say "made $tag ($(docker image inspect -f '{{.Size}}' "$tag" | awk '{printf "%.0f MB", $1/1e6}'))"
+}
+
 # The build context of the service images: production packages, compiled
 # services, TypeScript sources.
 stage_context() {
@@ -235,6 +284,8 @@ if [[ " $parts " == *" dapr "* ]]; then
 fi
 if [[ " $parts " == *" redis "* ]]; then redis_image; fi
 if [[ " $parts " == *" ferretdb "* ]]; then ferretdb_image; fi
+if [[ " $parts " == *" jaeger "* ]]; then jaeger_image; fi
+if [[ " $parts " == *" prometheus "* ]]; then prometheus_image; fi
 if [[ " $parts " == *" mailbox "* ]]; then
   stage_mailbox
   build deploy/docker/Dockerfile.mailbox "$STAGE/mailbox" "logistics/mailbox:$IMAGE_TAG" --build-arg "NODE_IMAGE=$NODE_IMAGE"

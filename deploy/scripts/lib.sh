@@ -53,6 +53,29 @@ make_cache_dir() {
   mkdir -p "$CACHE_DIR" || die "could not create the cache directory $CACHE_DIR"
 }
 
+# A server's command built from its Go module, once: $1 names it in what is
+# said, $2@$3 is the module, $4 the command's package in it, $5 the binary to
+# write (its folder also keeps build.log). Built from a copy of the module's
+# source (go mod download), so that its go.mod (and its replace directives)
+# apply and the module cache stays as it was. $6, if given, is a function run
+# in the copy first (a file the project's own build would write).
+go_module_build() {
+  local name="$1" module="$2" version="$3" package="$4" bin="$5" prepare="${6:-}"
+  have go || die "Go is needed to build $name: install Go"
+  make_cache_dir
+  local dir="${bin%/bin/*}" started=$SECONDS source
+  mkdir -p "$dir"
+  say "building $name $version from its Go module (once; cached in $dir)"
+  source="$(go mod download -json "$module@$version" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).Dir||""))')"
+  [ -d "$source" ] || die "could not download the $name $version module ($module)"
+  rm -rf "$dir/src" && cp -R "$source" "$dir/src" && chmod -R u+w "$dir/src"
+  if [ -n "$prepare" ]; then (cd "$dir/src" && "$prepare") || die "preparing the $name source failed"; fi
+  (cd "$dir/src" && CGO_ENABLED=0 GOFLAGS=-buildvcs=false go build -trimpath -o "$bin" "$package") >"$dir/build.log" 2>&1 \
+    || die "building $name failed: $(tail -5 "$dir/build.log")"
+  rm -rf "$dir/src"
+  say "built $name in $((SECONDS - started))s"
+}
+
 # The server a pub/sub or state choice runs on (the folder names of
 # components/pubsub/ and components/state/ to those of servers/).
 server_for() {

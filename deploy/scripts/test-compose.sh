@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # npm run test:compose: docker-compose.yml for real, end to end.
 #   1. the images (npm run images: the services on Node.js, our Dapr, Redis,
-#      the mail catcher, FerretDB) on a Docker engine of its own in network namespace
+#      the mail catcher, FerretDB, Jaeger, Prometheus) on a Docker engine of its own in network namespace
 #      logistics-docker, which has no route off this machine (docker-engine.sh),
 #      unless DOCKER_HOST names one; COMPOSE_IMAGES=skip when they are built
 #   2. compose-env.sh's certificates and tokens, then `docker compose up` of
 #      docker-compose.yml with tests/compose/docker-compose.test.yml (the
 #      suite's TTL and rate limit) as project logistics-test
-#   3. the end-to-end suite and the read side's through the gateway's published port, run inside
+#   3. the end-to-end suite, the read side's, one order's trace from Jaeger
+#      and the business metrics from Prometheus, through the published ports, run inside
 #      the engine's namespace (tests/support/compose.ts attaches to it)
 #   4. every container's log in .dapr/compose-test/logs/, then `down -v`:
 #      nothing stays running, and the engine stops if this script started it.
@@ -49,7 +50,7 @@ trap 'exit 130' INT TERM
 engine_up
 need_package docker-compose docker-compose
 if [ "${COMPOSE_IMAGES:-build}" != skip ]; then
-  KEEP_ENGINE=1 IMAGES="$([ -n "${RUNTIME_SUFFIX:-}" ] && echo deno || echo node) dapr redis mailbox ferretdb" bash deploy/scripts/images.sh
+  KEEP_ENGINE=1 IMAGES="$([ -n "${RUNTIME_SUFFIX:-}" ] && echo deno || echo node) dapr redis mailbox ferretdb jaeger prometheus" bash deploy/scripts/images.sh
 elif [ ! -f dist/tests/e2e/saga.test.js ]; then
   npx tsc -p tsconfig.json
 fi
@@ -70,7 +71,7 @@ if [ -n "$ENGINE_PID" ]; then netns_sealed "$ENGINE_NETNS"; netns_cmd "$ENGINE_N
 status=0
 "${prefix[@]}" env COMPOSE_PROJECT="$PROJECT" COMPOSE_GATEWAY_URL=http://127.0.0.1:8000 \
   mocha --exit --timeout 240000 --require dist/tests/support/system-hooks.js dist/tests/e2e/saga.test.js dist/tests/integration/dashboard.test.js \
-  2>&1 | tee "$OUT/e2e.log" || status=1
+  dist/tests/integration/trace.test.js dist/tests/integration/metrics.test.js 2>&1 | tee "$OUT/e2e.log" || status=1
 mocha_passed "$OUT/e2e.log" || status=1
 say "compose: $(mocha_counts "$OUT/e2e.log")"
 if [ -n "$ENGINE_PID" ]; then

@@ -55,8 +55,9 @@ cluster_build
 step "cluster binaries"
 engine_up
 # The images the choices run: the services on Node.js and on Deno, our Dapr,
-# Redis, and FerretDB (the dev overlay's MongoDB).
-KEEP_ENGINE=1 IMAGES="node deno dapr redis ferretdb" bash deploy/scripts/images.sh
+# Redis, FerretDB (the dev overlay's MongoDB), Jaeger and Prometheus
+# (components/observability).
+KEEP_ENGINE=1 IMAGES="node deno dapr redis ferretdb jaeger prometheus" bash deploy/scripts/images.sh
 step "images"
 
 # 2. The cluster.

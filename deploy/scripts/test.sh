@@ -37,7 +37,7 @@ mocha --timeout 10000 'dist/tests/unit/**/*.test.js'
 # the Prometheus configuration the scripts write, valid with them.
 step "Prometheus rules (promtool check, promtool test rules)"
 node deploy/scripts/run-template.mjs --out .dapr/promtool >/dev/null
-promtool check config .dapr/promtool/prometheus.yml
+promtool check config .dapr/promtool/prometheus.yml deploy/docker/prometheus.yml deploy/k8s/components/observability/prometheus.yml
 promtool test rules deploy/observability/prometheus/tests/*.test.yml
 
 # The dashboard's read model through mongoose on a real MongoDB-compatible

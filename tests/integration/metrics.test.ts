@@ -38,7 +38,27 @@ async function query(promql: string): Promise<Array<{ metric: Record<string, str
   return body.data.result;
 }
 
+/** The apps of the platform, each with its sidecar. */
+const APPS = ["dashboard", "gateway", "inventory", "notification", "order", "payment", "tracking"];
+
 describe("business metrics", () => {
+  it("are scraped by the run's Prometheus from every app and every sidecar, each target up", async function () {
+    const prometheusUrl = system().prometheusUrl;
+    if (!prometheusUrl) this.skip();
+    this.timeout(90_000);
+    interface Target { labels: Record<string, string>; health: string; lastError: string }
+    const targets = async () =>
+      ((await (await fetch(`${prometheusUrl}/api/v1/targets?state=active`, { signal: AbortSignal.timeout(10_000) })).json()) as { data: { activeTargets: Target[] } }).data.activeTargets;
+    const upApps = (found: Target[], job: string) => [...new Set(found.filter((t) => t.labels.job === job && t.health === "up").map((t) => t.labels.app_id))].sort();
+    // A target is scraped within one interval of being found (2 s here, 15 s in compose and on a cluster).
+    const found = await eventually(targets, (t) => upApps(t, "apps").length === APPS.length && upApps(t, "daprd").length === APPS.length && t.every((x) => x.health === "up"), 60_000).catch(() => targets());
+    const down = found.filter((t) => t.health !== "up").map((t) => `${t.labels.job} ${t.labels.app_id} ${t.labels.instance}: ${t.health} ${t.lastError}`);
+    expect(upApps(found, "apps"), `apps up (not up: ${down.join("; ") || "none"})`).to.deep.equal(APPS);
+    expect(upApps(found, "daprd"), `sidecars up (not up: ${down.join("; ") || "none"})`).to.deep.equal(APPS);
+    expect(down).to.deep.equal([]);
+  });
+
+
   it("count the orders, payments and stock of known orders", async function () {
     this.timeout(120_000);
     const before = {
@@ -76,9 +96,10 @@ describe("business metrics", () => {
     expect(await counted("inventory", "logistics_low_stock_events_total", { sku })).to.equal(1);
 
     if (!system().prometheusUrl) return;
-    // Prometheus scrapes every 2 s in the tests: it soon has the same values.
+    // Prometheus scrapes every 2 s in the local tests, every 15 s on a
+    // cluster: it soon has the same values.
     const created = await stored("order", "logistics_orders_created_total");
-    await eventually(() => query("max(logistics_orders_created_total)"), (r) => Number(r[0]?.value[1]) === created, 20_000);
-    await eventually(() => query(`max(logistics_stock_available{sku="${sku}"})`), (r) => r.length === 1 && Number(r[0]!.value[1]) === 2, 20_000);
+    await eventually(() => query("max(logistics_orders_created_total)"), (r) => Number(r[0]?.value[1]) === created, 45_000);
+    await eventually(() => query(`max(logistics_stock_available{sku="${sku}"})`), (r) => r.length === 1 && Number(r[0]!.value[1]) === 2, 45_000);
   });
 });

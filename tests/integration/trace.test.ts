@@ -8,6 +8,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { expect } from "chai";
 import { api, eventually, ledger, orderOf, orderRequest, stock, waitForStatus } from "../e2e/shop.ts";
 import { system } from "../support/system-hooks.ts";
@@ -35,14 +36,17 @@ async function jaegerTrace(traceId: string): Promise<JaegerTrace | undefined> {
   return body.data?.[0];
 }
 
-/** Who recorded a span: the app (the kit's spans, and on Deno the runtime's own) or its sidecar (Dapr's instrumentation scope). */
-function recorder(trace: JaegerTrace, span: JaegerSpan): string {
-  const sidecar = span.tags.some((t) => t.key === "otel.scope.name" && t.value === "dapr-diagnostics");
-  return `${trace.processes[span.processID]!.serviceName}${sidecar ? " (daprd)" : ""}`;
+/** deploy/scripts/trace.mjs, the operator's view of a trace (npm run trace), whose reading of spans the test shares. */
+interface TraceTool {
+  recorder(trace: JaegerTrace, span: JaegerSpan): string;
+  parentOf(span: JaegerSpan): string | undefined;
+  tracesOfOrder(jaeger: string, orderId: string): Promise<JaegerTrace[]>;
+  summaryLines(trace: JaegerTrace): string[];
+  treeLines(trace: JaegerTrace): string[];
 }
-
-/** The span a span is a child of (Jaeger writes the parent as a CHILD_OF reference). */
-const parentOf = (s: JaegerSpan) => s.references.find((r) => r.refType === "CHILD_OF")?.spanID;
+let tool: TraceTool;
+const recorder = (trace: JaegerTrace, span: JaegerSpan) => tool.recorder(trace, span);
+const parentOf = (span: JaegerSpan) => tool.parentOf(span);
 
 /** The spans whose parent is not in the trace, but the root, whose parent is the test's own span (ROOT_PARENT). */
 function orphansOf(trace: JaegerTrace): JaegerSpan[] {
@@ -55,8 +59,9 @@ const root = resolve(import.meta.dirname ?? new URL(".", import.meta.url).pathna
 const SAGA = ["gateway", "order", "inventory", "payment", "tracking"];
 
 describe("one order's trace in Jaeger", () => {
-  before(function () {
+  before(async function () {
     if (!system().jaegerUrl) this.skip();
+    tool = (await import(pathToFileURL(join(root, "deploy/scripts/trace.mjs")).href)) as TraceTool;
   });
 
   it("follows the order from the gateway through every app and sidecar, across the broker, in one trace", async function () {
@@ -90,17 +95,7 @@ describe("one order's trace in Jaeger", () => {
     writeFileSync(join(root, ".dapr", "test-artifacts", "order-trace.json"), JSON.stringify({ data: [trace] }, null, 1));
     const spans = [...trace!.spans].sort((a, b) => a.startTime - b.startTime);
     const byId = new Map(spans.map((s) => [s.spanID, s]));
-    // The table: each service's spans of one name together (state calls are many), in the order they began.
-    const groups = new Map<string, { count: number; micros: number }>();
-    for (const s of spans) {
-      const name = `${recorder(trace!, s).padEnd(22)} ${s.operationName.replace(/\/[a-z-]+:[^/]*$/, "/…")}`;
-      const group = groups.get(name) ?? { count: 0, micros: 0 };
-      group.count += 1;
-      group.micros += s.duration;
-      groups.set(name, group);
-    }
-    const rows = [...groups].map(([name, g]) => `      ${name.padEnd(70)} ${String(g.count).padStart(4)} ${(g.micros / 1000).toFixed(1).padStart(9)} ms`);
-    console.log(`      trace ${traceId}: ${spans.length} spans (all of them in .dapr/test-artifacts/order-trace.json)\n      ${"service".padEnd(22)} ${"span".padEnd(47)} ${"n".padStart(4)} ${"duration".padStart(12)}\n${rows.join("\n")}`);
+    console.log(`      trace ${traceId}: ${spans.length} spans (all of them in .dapr/test-artifacts/order-trace.json)\n${tool.summaryLines(trace!).map((l) => `      ${l}`).join("\n")}`);
 
     // One tree: every span's parent is in the trace, but the root, whose parent is the test's own span.
     expect(orphansOf(trace!).map((s) => `${recorder(trace!, s)} ${s.operationName}`), "spans whose parent is not in the trace").to.deep.equal([]);
@@ -116,5 +111,13 @@ describe("one order's trace in Jaeger", () => {
     // The gateway's server span is the root of the services' work, a child of the test's span.
     const top = spans.find((s) => parentOf(s) === ROOT_PARENT)!;
     expect(recorder(trace!, top)).to.match(/^gateway/);
+
+    // npm run trace finds it by the order's id, and draws it as one tree from the gateway's span.
+    const [found] = await tool.tracesOfOrder(system().jaegerUrl!, id);
+    expect(found?.traceID, "the first trace of the order, found by its id").to.equal(traceId);
+    const tree = tool.treeLines(found!);
+    expect(tree[1], "the tree's root").to.match(/^\s+[\d.]+ ms\s+[\d.]+ ms {2}gateway: /);
+    expect(tree.slice(1).filter((line) => /^\s+\S+ ms\s+\S+ ms {2}\S/.test(line)), "roots of the tree").to.have.length(1);
+    expect(tree).to.have.length(found!.spans.length + 1);
   });
 });

@@ -4,7 +4,8 @@
  * attached system): every service runs with a daprd the injector added,
  * ready and never restarted, its probes answering where the manifests point
  * them; accessControl holds between the pods' sidecars (over mTLS, with
- * sentry's certificates); and, where the overlay has NetworkPolicies (prod),
+ * sentry's certificates); Prometheus in the namespace scrapes each app and
+ * each sidecar (components/observability); and, where the overlay has NetworkPolicies (prod),
  * a pod of the platform reaches another only on Dapr's sidecar port, while
  * without them (dev) the same connection goes through.
  */
@@ -89,6 +90,29 @@ describe(`on Kubernetes (${choice})`, function () {
         expect(response.status, `${id} ${path}`).to.equal(200);
       }
     }
+  });
+
+  it("has Prometheus scrape every app and every sidecar of every pod, each target up and named by its app", async function () {
+    const prometheusUrl = system().prometheusUrl;
+    if (!prometheusUrl) this.skip();
+    const pods = platformPods();
+    const expected = pods.map((pod) => `${pod.metadata.annotations!["dapr.io/app-id"]} ${pod.status.podIP}`).sort();
+    interface Target { labels: Record<string, string>; health: string; lastError: string }
+    const targets = async () => {
+      const response = await fetch(`${prometheusUrl}/api/v1/targets?state=active`, { signal: AbortSignal.timeout(10_000) });
+      return ((await response.json()) as { data: { activeTargets: Target[] } }).data.activeTargets;
+    };
+    // Each pod is found within a DNS refresh (15 s) and scraped within a scrape interval (15 s).
+    let found = await targets();
+    const up = (job: string) => found.filter((t) => t.labels.job === job && t.health === "up").map((t) => `${t.labels.app_id} ${t.labels.instance!.split(":")[0]}`).sort();
+    const deadline = Date.now() + 60_000;
+    while ((up("apps").length < pods.length || up("daprd").length < pods.length) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      found = await targets();
+    }
+    const down = found.filter((t) => t.health !== "up").map((t) => `${t.labels.job} ${t.labels.instance}: ${t.health} ${t.lastError}`);
+    expect(up("apps"), `apps targets up (not up: ${down.join("; ") || "none"})`).to.deep.equal(expected);
+    expect(up("daprd"), `daprd targets up (not up: ${down.join("; ") || "none"})`).to.deep.equal(expected);
   });
 
   describe("accessControl between the pods' sidecars", () => {

@@ -137,8 +137,14 @@ export async function attachCompose(): Promise<RunningSystem> {
     if (!found) throw new Error(`no container of app ${app} runs in compose project ${project}`);
     return found;
   };
+  // Jaeger's query API and Prometheus, published on loopback as docker-compose.yml says.
+  const running = new Set(containers.map((c) => c.Config.Labels["com.docker.compose.service"]));
+  const prometheusUrl = running.has("prometheus") ? (process.env.COMPOSE_PROMETHEUS_URL ?? "http://127.0.0.1:9090") : undefined;
+  const jaegerUrl = running.has("jaeger") ? (process.env.COMPOSE_JAEGER_URL ?? "http://127.0.0.1:16686") : undefined;
   return {
     gatewayUrl,
+    ...(prometheusUrl ? { prometheusUrl } : {}),
+    ...(jaegerUrl ? { jaegerUrl } : {}),
     daprApiToken: env.DAPR_API_TOKEN,
     appApiToken: env.APP_API_TOKEN,
     daprPort: (app) => ports(app).dapr,

@@ -2,7 +2,8 @@
  * The end-to-end suite against the platform deployed on a Kubernetes
  * cluster (npm run test:k8s), instead of a system the tests start: the
  * gateway through its Service, each sidecar's API and app port through
- * `kubectl port-forward` (Dapr's API listens on the pod's loopback only), and
+ * `kubectl port-forward` (Dapr's API listens on the pod's loopback only),
+ * Jaeger and Prometheus through their Services where the overlay has them, and
  * the test's own SMTP server on the node's address, where the deployment's
  * email binding sends (its smtp-host Secret names it).
  *
@@ -87,6 +88,15 @@ export async function attachKubernetes(): Promise<RunningSystem> {
   const appApiToken = secret("app-api-token");
   const gateway = JSON.parse(kubectl("-n", namespace, "get", "service", "gateway", "-o", "json")) as { spec: { clusterIP: string; ports: Array<{ port: number }> } };
   const gatewayUrl = `http://${gateway.spec.clusterIP}:${gateway.spec.ports[0]!.port}`;
+  // Jaeger's query API and Prometheus, where the overlay deploys them (components/observability).
+  const serviceUrl = (name: string, port: string) => {
+    const found = JSON.parse(kubectl("-n", namespace, "get", "services", "-o", "json")) as { items: Array<{ metadata: { name: string }; spec: { clusterIP: string; ports: Array<{ name?: string; port: number }> } }> };
+    const service = found.items.find((s) => s.metadata.name === name);
+    const servicePort = service?.spec.ports.find((p) => p.name === port);
+    return service && servicePort ? `http://${service.spec.clusterIP}:${servicePort.port}` : undefined;
+  };
+  const prometheusUrl = serviceUrl("prometheus", "http");
+  const jaegerUrl = serviceUrl("jaeger", "query");
 
   const forwards: ChildProcess[] = [];
   const local: Record<string, Array<{ dapr: number; app: number }>> = {};
@@ -129,6 +139,8 @@ export async function attachKubernetes(): Promise<RunningSystem> {
     daprPort: (app) => ports(app)[0]!.dapr,
     appPort: (app) => ports(app)[0]!.app,
     appPorts: (app) => ports(app).map((p) => p.app),
+    ...(prometheusUrl ? { prometheusUrl } : {}),
+    ...(jaegerUrl ? { jaegerUrl } : {}),
     logDir: join(root, ".dapr", "k8s", "logs"),
     mail,
     ...processHooksOf("Kubernetes", root),

@@ -12,8 +12,9 @@
 #                             would be; with -deno, the
 #                             services on Deno (components/runtime/deno)
 # Applies it, waits for every Deployment (each pod with its injected daprd),
-# runs the end-to-end suite and the read side's (tests/integration/dashboard.test.ts)
-# through the gateway's Service and the cluster checks
+# runs the end-to-end suite, the read side's (tests/integration/dashboard.test.ts),
+# one order's trace from the cluster's Jaeger and the business metrics from
+# its Prometheus (trace.test.ts, metrics.test.ts) through the Services, and the cluster checks
 # (tests/k8s/cluster.test.ts), keeps every pod's log, and deletes it.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 source "$ROOT_DIR/deploy/scripts/netns.sh"
@@ -103,7 +104,8 @@ status=0
 ip netns exec "$K8S_NETNS" env K8S_NAMESPACE="$NAMESPACE" K8S_CHOICE="$choice" \
   K8S_KUBECTL="$K8S_BIN/kubectl --kubeconfig $K8S_RUN/pki/admin.kubeconfig" K8S_MAILBOX="$K8S_NODE_IP:587" \
   K8S_MAILBOX_TLS="$K8S_RUN/pki/mailbox.key:$K8S_RUN/pki/mailbox.crt" \
-  mocha --timeout 240000 --require dist/tests/support/system-hooks.js dist/tests/e2e/saga.test.js dist/tests/integration/dashboard.test.js dist/tests/k8s/cluster.test.js \
+  mocha --timeout 240000 --require dist/tests/support/system-hooks.js dist/tests/e2e/saga.test.js dist/tests/integration/dashboard.test.js \
+    dist/tests/integration/trace.test.js dist/tests/integration/metrics.test.js dist/tests/k8s/cluster.test.js \
   2>&1 | tee "$out/e2e.log" || status=1
 mocha_passed "$out/e2e.log" || status=1
 k8s_say "$choice: $(mocha_counts "$out/e2e.log")"

@@ -22,25 +22,14 @@ FERRETDB_ADDRESS="${SERVER_LISTEN_ADDRESS:-127.0.0.1}"
 FERRETDB_VERSION=v1.24.2
 FERRETDB_BIN="$CACHE_DIR/ferretdb-$FERRETDB_VERSION/bin/ferretdb"
 
-# Built from a copy of its module's source (go mod download), with the
-# version file FerretDB's own build writes (its binary refuses to start
-# without one); the module cache stays as it was.
+# Built from its Go module, with the version file FerretDB's own build writes
+# (its binary refuses to start without one).
 ferretdb_install() {
   [ -x "$FERRETDB_BIN" ] && return 0
   have go || die "Go is needed to build FerretDB (the dashboard's MongoDB-compatible server): install Go, or set MONGODB_URL to a MongoDB"
-  make_cache_dir
-  local dir="${FERRETDB_BIN%/bin/ferretdb}" started=$SECONDS module
-  mkdir -p "$dir"
-  say "building FerretDB $FERRETDB_VERSION from its Go module (once; cached in $dir)"
-  module="$(go mod download -json "github.com/FerretDB/FerretDB@$FERRETDB_VERSION" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).Dir||""))')"
-  [ -d "$module" ] || die "could not download the FerretDB $FERRETDB_VERSION module"
-  rm -rf "$dir/src" && cp -R "$module" "$dir/src" && chmod -R u+w "$dir/src"
-  echo "$FERRETDB_VERSION" >"$dir/src/build/version/version.txt"
-  (cd "$dir/src" && CGO_ENABLED=0 GOFLAGS=-buildvcs=false go build -trimpath -o "$dir/bin/ferretdb" ./cmd/ferretdb) >"$dir/build.log" 2>&1 \
-    || die "building FerretDB failed: $(tail -5 "$dir/build.log")"
-  rm -rf "$dir/src"
-  say "built FerretDB in $((SECONDS - started))s"
+  go_module_build FerretDB github.com/FerretDB/FerretDB "$FERRETDB_VERSION" ./cmd/ferretdb "$FERRETDB_BIN" ferretdb_version_file
 }
+ferretdb_version_file() { echo "$FERRETDB_VERSION" >build/version/version.txt; }
 
 ferretdb_ready() {
   { exec 3<>"/dev/tcp/$FERRETDB_ADDRESS/$FERRETDB_PORT"; } 2>/dev/null || return 1

@@ -13,7 +13,7 @@ export interface CloudEvent<T = unknown> {
   pubsubname?: string;
   time?: string;
   traceparent?: string;
-  /** Dapr's copy of the traceparent (the only one set by the outbox). */
+  /** Dapr's copy of the traceparent (the only one the official daprd's outbox sets). */
   traceid?: string;
   tracestate?: string;
   datacontenttype?: string;

@@ -71,7 +71,7 @@ describe("Kubernetes components", () => {
   it("say at their top which file they come from", async () => {
     const gen = await generator();
     for (const [path, text] of (await generator()).k8sComponents()) {
-      expect(text.split("\n")[0], path).to.match(/^# Generated (from components\/\S+|by deploy\/k8s\/generate-components\.mjs)/);
+      expect(text.split("\n")[0], path).to.match(/^# Generated (from (components|deploy\/observability\/prometheus\/rules)\/\S+|by deploy\/k8s\/generate-components\.mjs)/);
       expect(gen.generatedOnDisk(), path).to.include(path);
     }
   });

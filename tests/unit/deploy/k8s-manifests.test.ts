@@ -251,10 +251,18 @@ describe("Kubernetes manifests", () => {
     }
   });
 
-  it("only the gateway has a Service and an Ingress among the apps", () => {
+  it("only the gateway has a Service and an Ingress among the apps (each has a headless one, for Prometheus)", () => {
     const apps = new Set(services.map((s) => s.id));
     const selects = (m: Manifest) => String(obj(get(m.doc, "spec.selector"))["app.kubernetes.io/name"]);
-    expect(ofKind("Service").map(selects).filter((name) => apps.has(name))).to.deep.equal(["gateway"]);
+    const headless = (m: Manifest) => get(m.doc, "spec.clusterIP") === "None";
+    expect(ofKind("Service").filter((m) => !headless(m)).map(selects).filter((name) => apps.has(name))).to.deep.equal(["gateway"]);
+    // An address per pod, to scrape: <app>-metrics, in components/observability only.
+    const metrics = ofKind("Service").filter(headless);
+    expect(metrics.map(selects).sort()).to.deep.equal([...apps].sort());
+    for (const m of metrics) {
+      expect(nameOf(m)).to.equal(`${selects(m)}-metrics`);
+      expect(m.path, nameOf(m)).to.match(/components\/observability\//);
+    }
     const gatewayService = ofKind("Service").find((m) => selects(m) === "gateway")!;
     const ingresses = ofKind("Ingress");
     expect(ingresses).to.have.length(1);
@@ -383,7 +391,7 @@ describe("Kubernetes manifests", () => {
     });
 
     it("dev runs the Redis its choice points at, with one replica of each service", () => {
-      expect(overlayComponents("dev")).to.deep.equal(["components/pubsub/redis", "components/state/redis"]);
+      expect(overlayComponents("dev")).to.deep.equal(["components/pubsub/redis", "components/state/redis", "components/observability"]);
       const redis = ofKind("Service", under("overlays/dev/")).find((m) => nameOf(m) === "redis");
       expect(redis).to.not.equal(undefined);
       const literal = list(obj(list(kustomization("overlays/dev").secretGenerator).map(obj).find((g) => g.name === "redis-host")).literals);
@@ -485,6 +493,9 @@ describe("Kubernetes manifests", () => {
         const ports = list(rule.ports).map((p) => obj(p).port);
         expect(ports.length, `${String(get(policy, "metadata.name"))}: a rule without ports lets everything in`).to.be.greaterThan(0);
         const podSelector = obj(get(policy, "spec.podSelector.matchLabels"));
+        const fromLabels = list(rule.from).map((f) => obj(get(f, "podSelector.matchLabels")));
+        // components/observability's: Prometheus scraping, spans to Jaeger (checked below).
+        if (fromLabels.some((l) => l["app.kubernetes.io/name"] === "prometheus") || podSelector["app.kubernetes.io/name"] === "jaeger") continue;
         if (ports.includes(gatewayPort)) {
           expect(ports).to.deep.equal([gatewayPort]);
           expect(podSelector).to.deep.equal({ "app.kubernetes.io/name": "gateway" });
@@ -493,6 +504,32 @@ describe("Kubernetes manifests", () => {
           const from = list(rule.from).map(obj);
           expect(from.every((f) => f.namespaceSelector === undefined && f.ipBlock === undefined)).to.equal(true);
         }
+      }
+    });
+
+    it("for components/observability, lets Prometheus in to the metrics ports only, and spans to Jaeger's OTLP ports only", () => {
+      expect(overlayComponents("prod")).to.include("components/observability");
+      const selects = (m: Manifest, name: string) =>
+        JSON.stringify(get(m.doc, "spec")).includes(`"app.kubernetes.io/name":"${name}"`);
+      const observability = ofKind("NetworkPolicy", prod).filter((m) => selects(m, "prometheus") || selects(m, "jaeger"));
+      const metricsPorts = [...services.map((s) => s.port), 9090].sort();
+      const ingress = observability.flatMap((m) => list(get(m.doc, "spec.ingress")).map((rule) => ({ to: obj(get(m.doc, "spec.podSelector.matchLabels")), rule: obj(rule) })));
+      expect(ingress).to.have.length(2);
+      for (const { to, rule } of ingress) {
+        const ports = list(rule.ports).map((p) => obj(p).port).sort();
+        const from = list(rule.from).map((f) => obj(get(f, "podSelector.matchLabels")));
+        if (to["app.kubernetes.io/name"] === "jaeger") {
+          expect(ports).to.deep.equal([4317, 4318]);
+          expect(from).to.deep.equal([{ "app.kubernetes.io/part-of": "logistics" }]);
+        } else {
+          expect(to).to.deep.equal({ "app.kubernetes.io/part-of": "logistics" });
+          expect(ports).to.deep.equal(metricsPorts);
+          expect(from).to.deep.equal([{ "app.kubernetes.io/name": "prometheus" }]);
+        }
+      }
+      const egress = observability.flatMap((m) => list(get(m.doc, "spec.egress")).map(obj));
+      for (const rule of egress) {
+        expect(list(rule.to), "an egress rule without a destination lets out everywhere").to.have.length.greaterThan(0);
       }
     });
 
