@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # The Go tests of our daprd (deploy/dapr/daprd: the RabbitMQ component's, and
-# the outbox relay's, circuit breaker's and sentry's, which deploy/dapr/patches
-# change; the breaker's needs no server of its own), against real servers
-# started here on 127.0.0.1 with fresh data directories and stopped when the
-# tests end: RabbitMQ on 5872, Redis on 6479, PostgreSQL on 5532, the
-# development mail server (SMTP) on 2925 (not the ports a running system
-# uses). DAPRD_TEST_SERVERS picks the servers (default: all four; a test
-# whose server is not started fails, saying so). Arguments
-# go to `go test` (say -run TestOutbox -v). npm run test:matrix runs it.
+# the outbox relay's and trace context's, circuit breaker's and sentry's,
+# which deploy/dapr/patches change; the breaker's needs no server of its own),
+# against real servers started here on 127.0.0.1 with fresh data directories
+# and stopped when the tests end: RabbitMQ on 5872, Redis on 6479, PostgreSQL
+# on 5532, the development mail server (SMTP) on 2925 (not the ports a running
+# system uses). DAPRD_TEST_SERVERS picks the servers (default: all four; a
+# test whose server is not started fails, saying so). Arguments go to
+# `go test` (say -run TestOutbox -v). npm run test:matrix runs it.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 servers="${DAPRD_TEST_SERVERS:-rabbitmq redis postgres mailbox}"

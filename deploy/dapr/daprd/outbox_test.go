@@ -94,8 +94,9 @@ func postgresStore(t *testing.T) state.Store {
 // handler of the internal topic returned; both by CloudEvent id (the marker's
 // key, see PublishInternal).
 type delivery struct {
-	id string
-	at time.Time
+	id   string
+	at   time.Time
+	data []byte // the CloudEvent as the subscriber's daprd receives it
 }
 
 type handled struct {
@@ -214,6 +215,7 @@ func cloudEventID(data []byte) string {
 // subscriber on the topic it publishes to.
 type outboxRig struct {
 	outbox    outbox.Outbox
+	bus       contribpubsub.PubSub // the relay's internal topic and the outbox's topic
 	store     *watchedStore
 	tx        state.TransactionalStore
 	appID     string
@@ -235,6 +237,7 @@ func newOutboxRig(t *testing.T, store state.Store, storeType string, held ...*he
 		t.Fatalf("init pub/sub: %v", err)
 	}
 	r := &outboxRig{
+		bus:       bus,
 		store:     &watchedStore{Store: store, looks: map[string][]look{}},
 		tx:        store.(state.TransactionalStore),
 		appID:     fmt.Sprintf("outbox-test-%d", time.Now().UnixNano()),
@@ -267,7 +270,7 @@ func newOutboxRig(t *testing.T, store state.Store, storeType string, held ...*he
 		t.Fatal("outbox not enabled on the store")
 	}
 	err := bus.Subscribe(ctx, contribpubsub.SubscribeRequest{Topic: rigTopic}, func(_ context.Context, msg *contribpubsub.NewMessage) error {
-		r.delivered <- delivery{cloudEventID(msg.Data), time.Now()}
+		r.delivered <- delivery{cloudEventID(msg.Data), time.Now(), msg.Data}
 		return nil
 	})
 	if err != nil {
@@ -283,11 +286,18 @@ func newOutboxRig(t *testing.T, store state.Store, storeType string, held ...*he
 // publishes the message to its relay and returns the operations with the
 // transaction's marker appended (its key is the message's id).
 func (r *outboxRig) begin(t *testing.T, key string) ([]state.TransactionalStateOperation, string) {
+	return r.beginTraced(context.Background(), t, key, "", "")
+}
+
+// begin for a request with a trace context: traceID and traceState as
+// daprd's API takes them from its span for the request
+// (diag.TraceIDAndStateFromSpan).
+func (r *outboxRig) beginTraced(ctx context.Context, t *testing.T, key, traceID, traceState string) ([]state.TransactionalStateOperation, string) {
 	contentType := "application/json"
 	ops := []state.TransactionalStateOperation{state.SetRequest{
 		Key: r.appID + "||" + key, Value: []byte(`{"order":"` + key + `"}`), ContentType: &contentType,
 	}}
-	ops, err := r.outbox.PublishInternal(context.Background(), rigStore, ops, r.appID, "", "")
+	ops, err := r.outbox.PublishInternal(ctx, rigStore, ops, r.appID, traceID, traceState)
 	if err != nil {
 		t.Fatalf("publish internal: %v", err)
 	}
