@@ -22,7 +22,6 @@
  *    times, against the same calls' figures.
  */
 import { spawn } from "node:child_process";
-import { setMaxListeners } from "node:events";
 import { join } from "node:path";
 import process from "node:process";
 import { performance } from "node:perf_hooks";
@@ -31,19 +30,13 @@ import { ApiKeys, Authenticator, issuerKeys } from "../services/gateway/auth.ts"
 import { loadConfig } from "../services/gateway/config.ts";
 import { devApiKey, devToken } from "../tests/support/credentials.ts";
 import { devSecrets } from "../tests/support/fakes.ts";
-import { readConfig } from "./support/config.ts";
 import { closeConnections, request } from "./support/http.ts";
 import { cpuCells, latencyCells, measurePaths } from "./support/paths.ts";
-import { Report } from "./support/report.ts";
+import { startBench } from "./support/run.ts";
 import { deltaMs } from "./support/stats.ts";
 import { ROOT, stockItem, takeBenchLock, withSystem } from "./support/system.ts";
 
-const config = readConfig();
-const report = new Report();
-const controller = new AbortController();
-setMaxListeners(100_000, controller.signal);
-process.once("SIGINT", () => controller.abort(new Error("interrupted")));
-const stamp = new Date().toISOString().replace(/\.\d+Z$/, "Z").replace(/:/g, "-");
+const { config, report, signal: stop, resultsPath } = startBench("edge");
 const RATE_LIMIT_ON = "1000000";
 const AUTH_CALLS = 5000;
 const CLIENTS = 100;
@@ -79,7 +72,7 @@ try {
   const choice = { runtime: config.runtime, pubsub: config.pubsub, state: config.state };
   await withSystem(
     choice,
-    controller.signal,
+    stop,
     async (sut) => {
       const { sys, signal } = sut;
       const sku = "EDGE-BENCH-1";
@@ -164,7 +157,7 @@ try {
   code = 1;
 } finally {
   release();
-  report.write(join(ROOT, ".dapr", "bench", `edge-${stamp}.md`));
+  report.write(resultsPath);
   closeConnections();
 }
 process.exit(code);

@@ -29,7 +29,6 @@
  * .dapr/bench/results-<timestamp>.md; progress goes to stderr.
  */
 import { spawnSync } from "node:child_process";
-import { setMaxListeners } from "node:events";
 import { existsSync } from "node:fs";
 import { cpus, homedir, loadavg } from "node:os";
 import { join, relative } from "node:path";
@@ -41,22 +40,14 @@ import { logHealth, rssTable, startupTable } from "./measurements/memory.ts";
 import { measureReads } from "./measurements/reads.ts";
 import { measureSaga, sagaByBroker } from "./measurements/saga.ts";
 import type { SagaResult } from "./measurements/saga.ts";
-import { readConfig } from "./support/config.ts";
 import { closeConnections } from "./support/http.ts";
 import { otherLoad } from "./support/processes.ts";
-import { Report } from "./support/report.ts";
+import { startBench } from "./support/run.ts";
 import { BENCH_PORTS, labelOf, ROOT, stockItem, takeBenchLock, withSystem } from "./support/system.ts";
 import type { Choice, SystemUnderTest } from "./support/system.ts";
 
-const config = readConfig();
-const report = new Report();
-const controller = new AbortController();
-const { signal } = controller;
-// Every request in flight listens to it.
-setMaxListeners(100_000, signal);
-const began = Date.now();
-const stamp = new Date(began).toISOString().replace(/\.\d+Z$/, "Z").replace(/:/g, "-");
-const resultsPath = join(ROOT, ".dapr", "bench", `results-${stamp}.md`);
+// Interruptions are handled below: the first stops the load and the system, a second exits.
+const { config, report, controller, signal, began, resultsPath } = startBench("results", { onInterrupt: false });
 
 let signals = 0;
 for (const name of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {

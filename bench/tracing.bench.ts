@@ -11,25 +11,17 @@
  * BENCH_TRACING_CLIENTS (default 16) and BENCH_TRACING_S (default 20) set
  * the intake's clients and window; BENCH_RUNTIMES the runtime (node).
  */
-import { setMaxListeners } from "node:events";
-import { join } from "node:path";
 import process from "node:process";
 import { setTimeout as delay } from "node:timers/promises";
 import { orderRequest } from "../tests/e2e/shop.ts";
-import { readConfig } from "./support/config.ts";
 import { closeConnections, request } from "./support/http.ts";
 import { closedLoop } from "./support/load.ts";
 import type { ClosedLoopResult } from "./support/load.ts";
-import { Report } from "./support/report.ts";
+import { startBench } from "./support/run.ts";
 import { errorsCell, ms, perSecond } from "./support/stats.ts";
-import { ROOT, stockItem, takeBenchLock, withSystem } from "./support/system.ts";
+import { stockItem, takeBenchLock, withSystem } from "./support/system.ts";
 
-const config = readConfig();
-const report = new Report();
-const controller = new AbortController();
-setMaxListeners(100_000, controller.signal);
-process.once("SIGINT", () => controller.abort(new Error("interrupted")));
-const stamp = new Date().toISOString().replace(/\.\d+Z$/, "Z").replace(/:/g, "-");
+const { config, report, signal: stop, resultsPath } = startBench("tracing");
 const CLIENTS = Number(process.env.BENCH_TRACING_CLIENTS ?? 16);
 const WINDOW_MS = Number(process.env.BENCH_TRACING_S ?? 20) * 1000;
 const ROUNDS = 2;
@@ -45,7 +37,7 @@ try {
     for (const mode of ["off", "on (Jaeger)"] as const) {
       await withSystem(
         choice,
-        controller.signal,
+        stop,
         async (sut) => {
           const { sys, signal } = sut;
           const sku = `TRACE-BENCH-${round}`;
@@ -84,7 +76,7 @@ try {
       "Each accepted order starts a saga, traced as well: about 280 spans an order in all (npm test's trace test prints one).",
     ],
   );
-  report.write(join(ROOT, ".dapr", "bench", `tracing-${stamp}.md`));
+  report.write(resultsPath);
 } catch (err) {
   console.error(`[bench] failed: ${(err as Error).stack ?? err}`);
   code = 1;
