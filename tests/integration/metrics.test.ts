@@ -6,11 +6,16 @@
  * replicas of a service; values read from state are the same on each. With
  * a Prometheus in the run, it has them too.
  */
+import { readdirSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { expect } from "chai";
+import { parse } from "yaml";
 import { ORDER_STATUSES } from "../../services/contracts/api/orders.ts";
 import { eventually, placeOrder, stock, waitForStatus } from "../e2e/shop.ts";
 import { valueOf } from "../support/metrics.ts";
 import { system } from "../support/system-hooks.ts";
+
+const root = resolve(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "../../..");
 
 /** Each replica's /metrics text. */
 async function scrape(appId: string): Promise<string[]> {
@@ -41,7 +46,28 @@ async function query(promql: string): Promise<Array<{ metric: Record<string, str
 /** The apps of the platform, each with its sidecar. */
 const APPS = ["dashboard", "gateway", "inventory", "notification", "order", "payment", "tracking"];
 
+/** Every rule of deploy/observability/prometheus/rules/, by its alert or record name. */
+function ruleNames(): string[] {
+  const dir = join(root, "deploy", "observability", "prometheus", "rules");
+  return readdirSync(dir)
+    .filter((name) => name.endsWith(".yml"))
+    .flatMap((name) => (parse(readFileSync(join(dir, name), "utf8")) as { groups: Array<{ rules: Array<{ alert?: string; record?: string }> }> }).groups)
+    .flatMap((group) => group.rules.map((rule) => (rule.alert ?? rule.record)!))
+    .sort();
+}
+
 describe("business metrics", () => {
+  it("are watched by the run's Prometheus with every alert and recording rule of the project, none failing", async function () {
+    const prometheusUrl = system().prometheusUrl;
+    if (!prometheusUrl) this.skip();
+    interface Rule { name: string; health: string; lastError?: string }
+    const body = (await (await fetch(`${prometheusUrl}/api/v1/rules`, { signal: AbortSignal.timeout(10_000) })).json()) as { data: { groups: Array<{ rules: Rule[] }> } };
+    const loaded = body.data.groups.flatMap((group) => group.rules);
+    expect(loaded.map((rule) => rule.name).sort()).to.deep.equal(ruleNames());
+    // "unknown" until first evaluated; "err" names what Prometheus could not evaluate.
+    expect(loaded.filter((rule) => rule.health === "err").map((rule) => `${rule.name}: ${rule.lastError}`)).to.deep.equal([]);
+  });
+
   it("are scraped by the run's Prometheus from every app and every sidecar, each target up", async function () {
     const prometheusUrl = system().prometheusUrl;
     if (!prometheusUrl) this.skip();
