@@ -73,7 +73,7 @@ try {
     [
       `Tracing on keeps ${((on.throughput / off.throughput) * 100).toFixed(0)} % of the intake with it off; p99 ${ms(on.latency.p99)} against ${ms(off.latency.p99)}.`,
       "On: every app exports its spans (server, consumer, sidecar calls) over OTLP/HTTP in batches, and every sidecar its own (Configuration tracing.otel), all sampled. Off: no collector; the apps still carry the trace context.",
-      "Each accepted order starts a saga, traced as well: about 280 spans an order in all (npm test's trace test prints one).",
+      "Each accepted order starts a saga, traced as well: about 370 spans an order in all (npm test's trace test prints one).",
     ],
   );
   report.write(resultsPath);
