@@ -204,7 +204,6 @@ prometheus_image() {
   server_install prometheus # the package npm start runs: apt knows it, and the version
   local version; version="$(dpkg-query -W -f '${Version}' prometheus | sed 's/^[0-9]*://')"
   local tag="logistics/prometheus:${version%%+*}" work="$STAGE/prometheus" debs="$CACHE_DIR/images/prometheus-debs-${version//[^A-Za-z0-9._-]/_}"
-  PROMETHEUS_IMAGE="$tag"
   image_exists "$tag" && return
   if ! ls "$debs"/*.deb >/dev/null 2>&1; then
     mkdir -p "$debs"

@@ -12,7 +12,8 @@ import { expect } from "chai";
 import { parse } from "yaml";
 import { ORDER_STATUSES } from "../../services/contracts/api/orders.ts";
 import { eventually, placeOrder, stock, waitForStatus } from "../e2e/shop.ts";
-import { valueOf } from "../support/metrics.ts";
+import { scrapeTargets, valueOf } from "../support/metrics.ts";
+import type { ScrapeTarget } from "../support/metrics.ts";
 import { system } from "../support/system-hooks.ts";
 
 const root = resolve(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "../../..");
@@ -72,10 +73,8 @@ describe("business metrics", () => {
     const prometheusUrl = system().prometheusUrl;
     if (!prometheusUrl) this.skip();
     this.timeout(90_000);
-    interface Target { labels: Record<string, string>; health: string; lastError: string }
-    const targets = async () =>
-      ((await (await fetch(`${prometheusUrl}/api/v1/targets?state=active`, { signal: AbortSignal.timeout(10_000) })).json()) as { data: { activeTargets: Target[] } }).data.activeTargets;
-    const upApps = (found: Target[], job: string) => [...new Set(found.filter((t) => t.labels.job === job && t.health === "up").map((t) => t.labels.app_id))].sort();
+    const targets = () => scrapeTargets(prometheusUrl!);
+    const upApps = (found: ScrapeTarget[], job: string) => [...new Set(found.filter((t) => t.labels.job === job && t.health === "up").map((t) => t.labels.app_id))].sort();
     // A target is scraped within one interval of being found (2 s here, 15 s in compose and on a cluster).
     const found = await eventually(targets, (t) => upApps(t, "apps").length === APPS.length && upApps(t, "daprd").length === APPS.length && t.every((x) => x.health === "up"), 60_000).catch(() => targets());
     const down = found.filter((t) => t.health !== "up").map((t) => `${t.labels.job} ${t.labels.app_id} ${t.labels.instance}: ${t.health} ${t.lastError}`);

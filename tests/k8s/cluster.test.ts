@@ -5,13 +5,15 @@
  * ready and never restarted, its probes answering where the manifests point
  * them; accessControl holds between the pods' sidecars (over mTLS, with
  * sentry's certificates); Prometheus in the namespace scrapes each app and
- * each sidecar (components/observability); and, where the overlay has NetworkPolicies (prod),
- * a pod of the platform reaches another only on Dapr's sidecar port, while
- * without them (dev) the same connection goes through.
+ * each sidecar (components/observability); and, where the overlay has
+ * NetworkPolicies (prod), a pod of the platform reaches another only on
+ * Dapr's sidecar port, while without them (dev) the same connection goes
+ * through.
  */
 import { expect } from "chai";
 import { execFileSync } from "node:child_process";
 import process from "node:process";
+import { scrapeTargets } from "../support/metrics.ts";
 import { accessCaseTitle, accessControlCases, expectAccessControl } from "../support/access-control.ts";
 import { system } from "../support/system-hooks.ts";
 
@@ -97,11 +99,7 @@ describe(`on Kubernetes (${choice})`, function () {
     if (!prometheusUrl) this.skip();
     const pods = platformPods();
     const expected = pods.map((pod) => `${pod.metadata.annotations!["dapr.io/app-id"]} ${pod.status.podIP}`).sort();
-    interface Target { labels: Record<string, string>; health: string; lastError: string }
-    const targets = async () => {
-      const response = await fetch(`${prometheusUrl}/api/v1/targets?state=active`, { signal: AbortSignal.timeout(10_000) });
-      return ((await response.json()) as { data: { activeTargets: Target[] } }).data.activeTargets;
-    };
+    const targets = () => scrapeTargets(prometheusUrl!);
     // Each pod is found within a DNS refresh (15 s) and scraped within a scrape interval (15 s).
     let found = await targets();
     const up = (job: string) => found.filter((t) => t.labels.job === job && t.health === "up").map((t) => `${t.labels.app_id} ${t.labels.instance!.split(":")[0]}`).sort();

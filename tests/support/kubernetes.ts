@@ -89,9 +89,9 @@ export async function attachKubernetes(): Promise<RunningSystem> {
   const gateway = JSON.parse(kubectl("-n", namespace, "get", "service", "gateway", "-o", "json")) as { spec: { clusterIP: string; ports: Array<{ port: number }> } };
   const gatewayUrl = `http://${gateway.spec.clusterIP}:${gateway.spec.ports[0]!.port}`;
   // Jaeger's query API and Prometheus, where the overlay deploys them (components/observability).
+  const services = (JSON.parse(kubectl("-n", namespace, "get", "services", "-o", "json")) as { items: Array<{ metadata: { name: string }; spec: { clusterIP: string; ports: Array<{ name?: string; port: number }> } }> }).items;
   const serviceUrl = (name: string, port: string) => {
-    const found = JSON.parse(kubectl("-n", namespace, "get", "services", "-o", "json")) as { items: Array<{ metadata: { name: string }; spec: { clusterIP: string; ports: Array<{ name?: string; port: number }> } }> };
-    const service = found.items.find((s) => s.metadata.name === name);
+    const service = services.find((s) => s.metadata.name === name);
     const servicePort = service?.spec.ports.find((p) => p.name === port);
     return service && servicePort ? `http://${service.spec.clusterIP}:${servicePort.port}` : undefined;
   };

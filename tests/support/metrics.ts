@@ -30,3 +30,16 @@ export function valueOf(text: string, name: string, labels: Record<string, strin
     .filter((s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v))
     .reduce((sum, s) => sum + s.value, 0);
 }
+
+/** A scrape target as Prometheus's API describes it. */
+export interface ScrapeTarget {
+  labels: Record<string, string>;
+  health: string;
+  lastError: string;
+}
+
+/** The active scrape targets of the Prometheus at `url`. */
+export async function scrapeTargets(url: string): Promise<ScrapeTarget[]> {
+  const response = await fetch(`${url}/api/v1/targets?state=active`, { signal: AbortSignal.timeout(10_000) });
+  return ((await response.json()) as { data: { activeTargets: ScrapeTarget[] } }).data.activeTargets;
+}
