@@ -94,6 +94,12 @@ mocha_passed() {
 mocha_counts() {
   printf '%s, %s' "$(grep -Eo '[0-9]+ passing' "$1" | tail -1 || echo "0 passing")" "$(grep -Eo '[0-9]+ failing' "$1" | tail -1 || echo "0 failing")"
 }
+# mocha_failures LOG: mocha's report of what failed (the first $2 lines of it,
+# 60 by default), without colours, to repeat at the end of a long run, where
+# a reader of its last lines sees it.
+mocha_failures() {
+  sed -e 's/\x1b\[[0-9;]*m//g' "$1" | sed -n '/^ *[0-9][0-9]* failing$/,$p' | head -n "${2:-60}"
+}
 
 # Makes the kustomization $1 (an overlay's, in a copy of deploy/k8s) take
 # pub/sub $2 and state store $3 instead of Redis, and with $4 = deno the

@@ -97,17 +97,24 @@ k8s_say "server-side dry run: $dry_runs builds accepted"
 step "server-side dry runs"
 
 # 5. Each choice, end to end.
-failed=0
+failed=0 results=()
 for choice in $CHOICES; do
   choice_started=$SECONDS
   k8s_say "== $choice"
-  if ! bash deploy/scripts/k8s/choice.sh "$choice" "$OUT/$choice"; then failed=1; fi
+  if bash deploy/scripts/k8s/choice.sh "$choice" "$OUT/$choice"; then result=passed; else result=FAILED; failed=1; fi
   timings+=("$choice: $((SECONDS - choice_started))s")
+  results+=("$choice: $result ($([ -f "$OUT/$choice/e2e.log" ] && mocha_counts "$OUT/$choice/e2e.log" || echo "no tests ran"))")
   step_started=$SECONDS
 done
 
 netns_sealed "$K8S_NETNS"
 k8s_say "no route off this machine in $K8S_NETNS: $(ip -n "$K8S_NETNS" route | wc -l) routes, none through a gateway, no default"
-printf '[k8s] %s\n' "${timings[@]}" >&2
+printf '[k8s] %s\n' "${timings[@]}" "${results[@]}" >&2
+# What failed, again at the end, where the last lines of a long run show it.
+for choice in $CHOICES; do
+  [ -f "$OUT/$choice/e2e.log" ] && ! mocha_passed "$OUT/$choice/e2e.log" || continue
+  k8s_say "$choice: what failed (the whole report: .dapr/k8s/$choice/e2e.log)"
+  mocha_failures "$OUT/$choice/e2e.log" | sed "s|^|[k8s]   |" >&2
+done
 k8s_say "test:k8s took $((SECONDS - started))s"
 exit "$failed"
