@@ -20,7 +20,8 @@
 // Secret of that name whose one key has the same name); the SQLite name
 // resolution of local runs is dropped (Kubernetes has its own), so is the
 // Configuration's mtls section (the control plane's), and its accessControl
-// policies name the cluster's namespace. Names, types, other settings, comments
+// policies name the cluster's namespace; a component that talks to a server
+// waits for it for INIT_TIMEOUT at start, not Dapr's 5 s. Names, types, other settings, comments
 // and scopes stay as they are. A unit test (tests/unit/deploy/k8s-components.test.ts)
 // fails when the files here drift from what this script makes.
 //
@@ -44,6 +45,16 @@ export const NAMESPACE = "logistics";
  */
 export const ADDRESS_SECRETS = ["MONGODB_URL"];
 const SECRET_STORE = "secretstore";
+/**
+ * How long a sidecar waits for the server of a component (its address among
+ * SECRET_FIELDS) before it gives up and exits. Dapr's default, 5 s, is
+ * shorter than a cluster takes to bring a server up beside the apps (the dev
+ * overlay's Redis: its pod ready, its Service's endpoint routed) or to
+ * restart one: the sidecar then exits and its container restarts. Within
+ * this time the sidecar is only not ready yet; the injector's liveness probe
+ * starts after 180 s.
+ */
+export const INIT_TIMEOUT = "30s";
 
 /**
  * Metadata fields that hold an address or a credential, by component type,
@@ -114,6 +125,9 @@ function component(doc, from) {
     insertBefore(doc.contents, "auth", doc.createNode({ secretStore: SECRET_STORE }), "scopes");
   }
   if (refs) doc.setIn(["auth", "secretStore"], SECRET_STORE);
+  if (Object.keys(fields).length > 0 && doc.getIn(["spec", "initTimeout"]) === undefined) {
+    insertBefore(doc.get("spec"), "initTimeout", INIT_TIMEOUT, "metadata");
+  }
   return doc;
 }
 

@@ -11,6 +11,8 @@ interface Generator {
   generatedOnDisk(): string[];
   target: string;
   ADDRESS_SECRETS: string[];
+  SECRET_FIELDS: Record<string, Record<string, string>>;
+  INIT_TIMEOUT: string;
 }
 
 const generator = async () =>
@@ -117,6 +119,21 @@ describe("Kubernetes components", () => {
       }
     }
     expect(refs).to.be.greaterThan(10);
+  });
+
+  it("wait for their server longer than Dapr's 5 s at a sidecar's start, so a server that comes up beside the apps costs no restart", async () => {
+    const { SECRET_FIELDS, INIT_TIMEOUT } = await generator();
+    let servers = 0;
+    for (const path of ["deploy/k8s/components", "deploy/k8s/base/dapr"].map((dir) => join(root, dir)).flatMap(yamlFiles)) {
+      for (const doc of documents(path)) {
+        const spec = (doc.spec ?? {}) as Yaml;
+        if (doc.kind !== "Component" || SECRET_FIELDS[String(spec.type)] === undefined) continue;
+        servers += 1;
+        expect(spec.initTimeout, path).to.equal(INIT_TIMEOUT);
+      }
+    }
+    expect(servers).to.be.greaterThan(10);
+    expect(Number.parseInt(INIT_TIMEOUT, 10)).to.be.greaterThan(5);
   });
 
   it("the dev secrets are every secret of components/secrets.dev.json but the servers' addresses, by its Kubernetes name and value", async () => {
