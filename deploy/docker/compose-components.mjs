@@ -8,12 +8,18 @@
 // certificate, which the binding is told not to verify), the
 // secrets file and the name-resolution database sit on mounted volumes, and
 // the sidecars send their spans to the `jaeger` service.
-// components/ stays the source; a unit test fails when the copies drift.
+// Beside them, deploy/docker/prometheus.yml: npm start's Prometheus
+// configuration for the apps of dapr.yaml (run-template.mjs), each app and
+// its sidecar at the app's service name.
+// components/ and dapr.yaml stay the source; a unit test fails when the
+// copies drift.
 //
 //   node deploy/docker/compose-components.mjs          (rewrite the copies)
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parse, stringify } from "yaml";
+import { prometheusConfig } from "../scripts/run-template.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const source = join(root, "components");
@@ -50,7 +56,32 @@ export function composeComponents() {
   return new Map(files(source).map((path) => [relative(source, path), rewrite(path, readFileSync(path, "utf8"))]));
 }
 
+/** A sidecar's metrics port in docker-compose.yml: daprd's default. */
+const DAPRD_METRICS_PORT = 9090;
+export const prometheusFile = join(root, "deploy", "docker", "prometheus.yml");
+
+/**
+ * Prometheus's configuration in docker-compose.yml: the apps of dapr.yaml on
+ * the ports they have there too, each at its service's name; a sidecar
+ * shares its app's network namespace, so it is reached at the same name; the
+ * rules where the prometheus service mounts them.
+ */
+export function composePrometheus() {
+  const { apps } = parse(readFileSync(join(root, "dapr.yaml"), "utf8"));
+  const config = prometheusConfig(apps, {
+    rules: "/etc/prometheus/rules",
+    appTarget: (app) => `${app.appID}:${app.appPort}`,
+    daprdTarget: (app) => `${app.appID}:${DAPRD_METRICS_PORT}`,
+  });
+  return `# Generated from dapr.yaml by deploy/docker/compose-components.mjs: Prometheus in docker-compose.yml,
+# the same two jobs as npm start's (deploy/scripts/run-template.mjs), each app
+# and each sidecar at its app's service name: the app on its port, daprd on
+# ${DAPRD_METRICS_PORT} (a sidecar shares its app's network namespace).
+${stringify(config)}`;
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  writeFileSync(prometheusFile, composePrometheus());
   rmSync(target, { recursive: true, force: true });
   for (const [path, text] of composeComponents()) {
     mkdirSync(dirname(join(target, path)), { recursive: true });

@@ -77,14 +77,14 @@ describe("Grafana provisioning", () => {
 describe("Prometheus configuration of a run", () => {
   it("scrapes every app of dapr.yaml and its sidecar at the run's ports, labelled with the app id, with the project's rules", async () => {
     const template = (await import(pathToFileURL(join(root, "deploy/scripts/run-template.mjs")).href)) as {
-      prometheusConfig(apps: Array<Record<string, unknown>>, interval?: string): {
+      prometheusConfig(apps: Array<Record<string, unknown>>, options?: { scrapeInterval?: string }): {
         global: { scrape_interval: string };
         rule_files: string[];
         scrape_configs: Array<{ job_name: string; static_configs: Array<{ targets: string[]; labels: { app_id: string } }> }>;
       };
     };
     const apps = (parse(readFileSync(join(root, "dapr.yaml"), "utf8")) as { apps: Array<{ appID: string; appPort: number; metricsPort: number }> }).apps;
-    const config = template.prometheusConfig(apps, "2s");
+    const config = template.prometheusConfig(apps, { scrapeInterval: "2s" });
     expect(config.global.scrape_interval).to.equal("2s");
     expect(config.rule_files).to.deep.equal([join(root, "deploy/observability/prometheus/rules/*.yml")]);
     const job = (name: string) => config.scrape_configs.find((c) => c.job_name === name)!.static_configs.map((s) => [s.labels.app_id, s.targets[0]]);
