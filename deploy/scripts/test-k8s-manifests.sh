@@ -65,6 +65,19 @@ for overlay in dev prod; do
     done
   done
 done
+# Dapr's resources come before the Deployments in every build (the
+# overlays' sortOptions): a sidecar whose Configuration the operator does
+# not have yet exits.
+for file in "${built[@]}"; do
+  order="$(grep '^kind:' "$file" | awk '{print $2}' | uniq | tr '\n' ' ')"
+  dapr_last="$(grep -nE '^kind: (Configuration|Component|Resiliency)$' "$file" | tail -1 | cut -d: -f1)"
+  deployment_first="$(grep -n '^kind: Deployment$' "$file" | head -1 | cut -d: -f1)"
+  if [ -z "$dapr_last" ] || [ -z "$deployment_first" ] || [ "$dapr_last" -gt "$deployment_first" ]; then
+    say "$(basename "$file" .yaml): Dapr's resources must come before the Deployments; the order is: $order"
+    failed=1
+  fi
+done
+
 # One run for every file: kubeconform compiles each schema once.
 "$kubeconform" -strict -verbose -output json \
   -schema-location "$schemas/kubernetes/{{ .ResourceKind }}{{ .KindSuffix }}.json" \
