@@ -29,10 +29,15 @@ async function counted(appId: string, name: string, labels: Record<string, strin
   return (await scrape(appId)).reduce((sum, text) => sum + valueOf(text, name, labels), 0);
 }
 
-/** A value read from state: every replica says the same. */
+/**
+ * A value read from state: every replica says the same once the state stops
+ * changing. Each replica reads it when scraped, so two scrapes made while an
+ * order is being written can straddle the write: wait for them to agree.
+ */
 async function stored(appId: string, name: string, labels: Record<string, string> = {}): Promise<number> {
-  const values = (await scrape(appId)).map((text) => valueOf(text, name, labels));
-  expect(new Set(values).size, `${name} on every replica of ${appId}`).to.equal(1);
+  const read = async () => (await scrape(appId)).map((text) => valueOf(text, name, labels));
+  const values = await eventually(read, (found) => new Set(found).size === 1, 15_000).catch(read);
+  expect(new Set(values).size, `${name} on every replica of ${appId} (${values.join(", ")})`).to.equal(1);
   return values[0]!;
 }
 
