@@ -132,8 +132,8 @@ build_from_modules() {
   say "built and installed daprd, placement, scheduler, sentry $DAPR_VERSION into $BIN in $((SECONDS - started))s"
 }
 
-# install-dapr.sh test <go test args>: our Go tests (deploy/dapr/daprd: the
-# RabbitMQ component's and the patched outbox relay's), in the build tree
+# install-dapr.sh test <go test args>: our Go tests (deploy/dapr/daprd: of
+# the components and the dapr code our patches change), in the build tree
 # (deploy/scripts/test-daprd-components.sh gives them their servers).
 if [ "${1:-}" = test ]; then
   shift

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The Go tests of our daprd (deploy/dapr/daprd: the RabbitMQ component's, and
-# the outbox relay's and trace context's, circuit breaker's and sentry's,
+# The Go tests of our daprd (deploy/dapr/daprd: those of the RabbitMQ, email
+# and PostgreSQL state components, which deploy/dapr/patches/contrib changes,
+# and the outbox relay's and trace context's, circuit breaker's and sentry's,
 # which deploy/dapr/patches change; the breaker's needs no server of its own),
 # against real servers started here on 127.0.0.1 with fresh data directories
 # and stopped when the tests end: RabbitMQ on 5872, Redis on 6479, PostgreSQL

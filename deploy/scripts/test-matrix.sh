@@ -70,7 +70,7 @@ run_one() {
 # through its cache always, on a Redis, a PostgreSQL and an API server of
 # their own; its RabbitMQ component (a connection per subscription) with
 # RabbitMQ among the choices.
-daprd_servers="redis postgres mailbox" daprd_tests=(-run '^(TestOutbox|TestBreaker|TestSentry|TestConcurrentEmails)')
+daprd_servers="redis postgres mailbox" daprd_tests=(-run '^(TestOutbox|TestBreaker|TestSentry|TestConcurrentEmails|TestPostgres)')
 if [[ " $pubsubs " == *" rabbitmq "* ]]; then daprd_servers="rabbitmq redis postgres mailbox" daprd_tests=(); fi
 say "== daprd (Go tests: $daprd_servers)"
 start=$SECONDS
