@@ -34,6 +34,7 @@ interface Container {
   ports?: Array<{ name?: string; containerPort: number }>;
   readinessProbe?: Probe;
   livenessProbe?: Probe;
+  startupProbe?: Probe;
 }
 interface Pod {
   metadata: { name: string; labels: Record<string, string>; annotations?: Record<string, string> };
@@ -81,9 +82,10 @@ describe(`on Kubernetes (${choice})`, function () {
     }
   });
 
-  it("probes each app on /healthz (liveness) and /readyz (readiness), which answer 200 on its port", async () => {
+  it("probes each app on /healthz (startup, liveness) and /readyz (readiness), which answer 200 on its port", async () => {
     for (const pod of platformPods()) {
       const app = pod.spec.containers.find((c) => c.name !== "daprd")!;
+      expect(app.startupProbe?.httpGet?.path, pod.metadata.name).to.equal("/healthz");
       expect(app.livenessProbe?.httpGet?.path, pod.metadata.name).to.equal("/healthz");
       expect(app.readinessProbe?.httpGet?.path, pod.metadata.name).to.equal("/readyz");
       const id = pod.metadata.annotations!["dapr.io/app-id"]!;

@@ -196,7 +196,7 @@ describe("Kubernetes manifests", () => {
           else expect(fromSecret("APP_API_TOKEN")).to.deep.equal({ name: a["dapr.io/app-token-secret"], key: "token" });
         });
 
-        it("runs logistics/<service>:dev on its app port with probes on /healthz and /readyz, resources and a service account", () => {
+        it("runs logistics/<service>:dev on its app port with startup and liveness probes on /healthz, readiness on /readyz, resources and a service account", () => {
           const c = appContainer(id);
           expect(c.image).to.equal(`logistics/${id}:dev`);
           expect(c.imagePullPolicy).to.equal("IfNotPresent");
@@ -206,10 +206,16 @@ describe("Kubernetes manifests", () => {
             const p = get(c, `${probe}.httpGet.port`);
             return typeof p === "number" ? p : ports.find((q) => q.name === p)?.containerPort;
           };
+          expect(get(c, "startupProbe.httpGet.path")).to.equal("/healthz");
           expect(get(c, "livenessProbe.httpGet.path")).to.equal("/healthz");
           expect(get(c, "readinessProbe.httpGet.path")).to.equal("/readyz");
+          expect(portOf("startupProbe")).to.equal(port);
           expect(portOf("livenessProbe")).to.equal(port);
           expect(portOf("readinessProbe")).to.equal(port);
+          // A slow start (Deno's, with every pod of a node starting) is not a dead app: liveness waits for it.
+          const startup = obj(get(c, "startupProbe"));
+          expect(Number(startup.periodSeconds ?? 10) * Number(startup.failureThreshold ?? 3), "startup budget (s)").to.be.at.least(120);
+          expect(get(c, "livenessProbe.initialDelaySeconds"), "liveness delay: the startup probe holds it").to.equal(undefined);
           for (const r of ["requests.cpu", "requests.memory", "limits.cpu", "limits.memory"]) {
             expect(get(c.resources, r), r).to.not.equal(undefined);
           }
