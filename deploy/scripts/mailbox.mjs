@@ -12,7 +12,7 @@ import { Buffer } from "node:buffer";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
+import { format, parseArgs } from "node:util";
 import { SMTPServer } from "smtp-server";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -38,10 +38,11 @@ export function parseHeaders(raw) {
  * Starts the mailbox on `host`:`port` (127.0.0.1 unless told: the tests on
  * Kubernetes give the node's address, which the pods reach, and a
  * certificate for STARTTLS). Each accepted
- * message is passed to `onMessage({from, to, headers, raw})`. Resolves to
- * `{port, close()}`.
+ * message is passed to `onMessage({from, to, headers, raw})`; with `log`,
+ * each step of each SMTP session (connect, login, message, close, errors) is
+ * passed to it as one line of text. Resolves to `{port, close()}`.
  */
-export function startMailbox({ host = "127.0.0.1", port = 1025, user, password, onMessage, tls }) {
+export function startMailbox({ host = "127.0.0.1", port = 1025, user, password, onMessage, tls, log }) {
   const server = new SMTPServer({
     // On loopback, no TLS (Go's SMTP client sends a password in the clear to
     // localhost only); elsewhere, `tls: {key, cert}` (PEM) turns STARTTLS on.
@@ -50,7 +51,10 @@ export function startMailbox({ host = "127.0.0.1", port = 1025, user, password, 
     ...(tls ? { key: tls.key, cert: tls.cert } : { disabledCommands: ["STARTTLS"] }),
     allowInsecureAuth: true,
     authMethods: ["PLAIN", "LOGIN"],
-    logger: false,
+    logger: log ? sessionLogger(log) : false,
+    // The sender is on this machine or in the cluster: its name is no news,
+    // and a slow resolver would hold every greeting up.
+    disableReverseLookup: true,
     onAuth(auth, _session, callback) {
       if (auth.username === user && auth.password === password) return callback(null, { user });
       return callback(new Error("Invalid username or password"));
@@ -81,10 +85,16 @@ export function startMailbox({ host = "127.0.0.1", port = 1025, user, password, 
       // resets its socket): that connection ends, the server goes on. Without
       // a listener it would be thrown in the process that runs the mailbox.
       server.off("error", reject);
-      server.on("error", () => {});
+      server.on("error", (err) => log?.(`connection error: ${err.message}`));
       resolvePromise({ port: server.server.address().port, close: () => new Promise((done) => server.close(done)) });
     });
   });
+}
+
+/** smtp-server's logger interface (bunyan's levels), writing lines to `log`. */
+function sessionLogger(log) {
+  const line = (level) => (meta, message, ...args) => log(`${new Date().toISOString()} ${level} ${meta?.cid ?? "-"} ${format(message, ...args)}`);
+  return { trace: () => {}, debug: line("debug"), info: line("info"), warn: line("warn"), error: line("error"), fatal: line("fatal") };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -100,7 +100,7 @@ interface Mailbox {
 }
 
 type MailboxModule = {
-  startMailbox(options: { port: number; user: string; password: string; onMessage(message: MailMessage): void }): Promise<Mailbox>;
+  startMailbox(options: { port: number; user: string; password: string; onMessage(message: MailMessage): void; log(line: string): void }): Promise<Mailbox>;
   devCredentials(): { user: string; password: string };
 };
 
@@ -254,6 +254,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   const started: ChildProcess[] = [];
   const mail: MailMessage[] = [];
   let mailbox: Mailbox | undefined;
+  const mailboxLog = createWriteStream(join(logDir, "mailbox.log"));
   // If the test run ends without stop() (interrupted, say), end what it started anyway.
   const onExit = () => {
     for (const child of started) {
@@ -284,6 +285,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       if (now === `${cmdline.join("\0")}\0`) killPid(pid);
     }
     await mailbox?.close();
+    mailboxLog.end();
     process.off("exit", onExit);
   };
 
@@ -303,6 +305,8 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       user: secrets.SMTP_USER!,
       password: secrets.SMTP_PASSWORD!,
       onMessage: (message) => mail.push(message),
+      // Every SMTP session, for when a sidecar's mail does not get through.
+      log: (line) => mailboxLog.writableEnded || mailboxLog.write(`${line}\n`),
     });
     // The gateway's secrets (the hashed API keys, the development issuer's
     // keys) are the development ones either way: the tests call with them.
@@ -512,6 +516,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
         for (const pid of pids) killPid(pid);
         await Promise.all(pids.map((pid) => waitGone(pid)));
         await mailbox?.close();
+        mailboxLog.end();
         process.off("exit", onExit);
       },
       stop,
