@@ -7,21 +7,15 @@
 # app is locked with. It keeps what exists (delete .dapr/compose/ for new ones).
 #   bash deploy/docker/compose-env.sh && set -a && . .dapr/compose/env && set +a
 #   docker compose up --build
-# The certificates are made by sentry itself (the one install-dapr.sh builds),
-# started once on a free loopback port until it has written them.
+# The certificates are made by sentry itself (the one install-dapr.sh builds;
+# servers/sentry.sh, sentry_make_credentials).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
 
 credentials="$ROOT_DIR/.dapr/compose/sentry"
-if [ ! -s "$credentials/ca.crt" ]; then
+if ! sentry_has_credentials "$credentials"; then
   [ -x "$DAPR_HOME/bin/sentry" ] || bash "$ROOT_DIR/deploy/scripts/install-dapr.sh"
-  mkdir -p "$credentials"
-  port="$(node -e 'const s=require("node:net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
-  SENTRY_PORT="$port" SENTRY_HEALTHZ_PORT="$((port + 1))" SENTRY_METRICS_PORT=off SENTRY_DATA_DIR="$credentials" \
-    server_start sentry "$ROOT_DIR/.dapr/compose/sentry.log"
-  SENTRY_PORT="$port" SENTRY_DATA_DIR="$credentials" server_wait sentry "$SERVER_PID" .dapr/compose/sentry.log
-  kill "$SERVER_PID"
-  wait "$SERVER_PID" 2>/dev/null || true
+  sentry_make_credentials "$credentials"
   # The containers run as Dapr's non-root user.
   chmod 755 "$credentials" && chmod 644 "$credentials"/*
   say "made sentry's root and issuer certificates in .dapr/compose/sentry/"

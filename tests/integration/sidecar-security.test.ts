@@ -9,6 +9,7 @@
 import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import { connect as connectHttp2 } from "node:http2";
+import { join } from "node:path";
 import { connect as connectTls } from "node:tls";
 import { accessCaseTitle, accessControlCases, expectAccessControl } from "../support/access-control.ts";
 import { listeningSockets } from "../support/system.ts";
@@ -35,6 +36,14 @@ describe("locked-down sidecars", function () {
       expect(ports, `order's sidecar listens on ${JSON.stringify(sockets)}`).to.have.length(1);
       return ports[0]!;
     }
+
+    it("has sentry serve from its start without restarting, though the run's data directory began empty", () => {
+      // Started on an empty directory, sentry would write its certificates
+      // there, see its own writes and restart its server once for each,
+      // refusing connections meanwhile: a sidecar starting then exits.
+      const log = readFileSync(join(system().logDir, "sentry.log"), "utf8");
+      expect(log.split("\n").filter((line) => /reloading/i.test(line)), "sentry's restarts").to.deep.equal([]);
+    });
 
     it("refuses a plaintext gRPC client", async () => {
       const port = internalPort();
