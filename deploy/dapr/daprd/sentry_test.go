@@ -26,7 +26,8 @@ import (
 // $KUBE_ASSETS): a Configuration the validator's informer cache does not
 // hold yet is read from the API server, so a sidecar started with it gets
 // its identity instead of "failed to get configuration"; one that exists
-// nowhere is still refused.
+// nowhere is still refused; and a cache that does not answer (an informer
+// not synced yet) leaves time for the API server.
 //
 // The cache is a real controller-runtime cache, synced, whose Configuration
 // informer only takes objects labelled stale=no: the Configuration created
@@ -126,10 +127,43 @@ func TestSentryReadsThroughItsCache(t *testing.T) {
 		}
 	})
 
+	t.Run("a cache that does not answer leaves the API server the rest of a sidecar's 3 s", func(t *testing.T) {
+		// What an informer that has not synced does: Get waits for it, until
+		// the context ends. Upstream waited for the whole request's time and
+		// had none left for the API server ("context canceled").
+		request, cancel := context.WithTimeout(ctx, 3*time.Second)
+		defer cancel()
+		started := time.Now()
+		var got configv1alpha1.Configuration
+		if err := sentrykubernetes.ReadThrough(request, unsynced{}, live, lateKey, &got); err != nil {
+			t.Fatalf("ReadThrough(late) past a cache that does not answer, after %v: %v", time.Since(started), err)
+		}
+		if got.Spec.AccessControlSpec == nil || got.Spec.AccessControlSpec.TrustDomain != trust {
+			t.Fatalf("ReadThrough(late): spec %+v, want trust domain %q", got.Spec, trust)
+		}
+		if took := time.Since(started); took > sentrykubernetes.CacheWait+time.Second {
+			t.Fatalf("ReadThrough(late) took %v past a cache that does not answer; CacheWait is %v", took, sentrykubernetes.CacheWait)
+		}
+	})
+
 	t.Run("a Configuration that exists nowhere is still refused", func(t *testing.T) {
 		err := sentrykubernetes.ReadThrough(ctx, cached, live, types.NamespacedName{Namespace: "logistics", Name: "missing"}, &configv1alpha1.Configuration{})
 		if !apierrors.IsNotFound(err) {
 			t.Fatalf("ReadThrough(missing): want NotFound, got %v", err)
 		}
 	})
+}
+
+// unsynced is a cache whose informer never syncs: every Get waits for the
+// caller's context to end, as controller-runtime's cache does meanwhile.
+type unsynced struct{}
+
+func (unsynced) Get(ctx context.Context, _ client.ObjectKey, _ client.Object, _ ...client.GetOption) error {
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+func (unsynced) List(ctx context.Context, _ client.ObjectList, _ ...client.ListOption) error {
+	<-ctx.Done()
+	return ctx.Err()
 }
