@@ -48,7 +48,11 @@ run_one() {
   local name="$pubsub-$state-$runtime-$secrets" result start=$SECONDS
   say "== $name"
   touch "$out/$name.start"
+  # Who may invoke whom (components/config.yaml's accessControl, checked by
+  # the called sidecar) does not depend on the broker or the store, and its
+  # refusals take about 15 s a run: npm test checks it.
   if PUBSUB="$pubsub" STATE="$state" RUNTIME="$runtime" SECRETS="$secrets" mocha --timeout 240000 --require dist/tests/support/system-hooks.js \
+    --grep 'accessControl: who may invoke whom' --invert \
     'dist/tests/integration/**/*.test.js' dist/tests/e2e/saga.test.js 'dist/tests/browser/**/*.test.js' >"$out/$name.log" 2>&1; then
     result=pass
   else
