@@ -268,6 +268,12 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     }
   };
   process.on("exit", onExit);
+  // What the run holds in this process, once its processes are gone.
+  const release = async () => {
+    await mailbox?.close();
+    mailboxLog.end();
+    process.off("exit", onExit);
+  };
   const stop = async () => {
     // Every process of the run, as they are now: whatever outlives the
     // graceful stop (an app whose parent was killed first) is killed after it.
@@ -284,9 +290,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       }
       if (now === `${cmdline.join("\0")}\0`) killPid(pid);
     }
-    await mailbox?.close();
-    mailboxLog.end();
-    process.off("exit", onExit);
+    await release();
   };
 
   try {
@@ -515,9 +519,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
         const pids = runPids().map((p) => p.pid);
         for (const pid of pids) killPid(pid);
         await Promise.all(pids.map((pid) => waitGone(pid)));
-        await mailbox?.close();
-        mailboxLog.end();
-        process.off("exit", onExit);
+        await release();
       },
       stop,
     };
