@@ -256,19 +256,40 @@ build() { # <dockerfile> <context> <tag> [build args]
   say "built $tag ($(docker image inspect -f '{{.Size}}' "$tag" | awk '{printf "%.0f MB", $1/1e6}'))"
 }
 
+# Image $3: image $1 with WORKDIR $2, the folder of the service it starts
+# (what the Dockerfiles' --build-arg SERVICE sets); no build context.
+workdir_image() {
+  local from="$1" dir="$2" tag="$3"
+  printf 'FROM %s\nWORKDIR %s\n' "$from" "$dir" | docker build -q -t "$tag" - >"$STAGE/build.log" 2>&1 \
+    || die "docker build of $tag failed: $(tail -5 "$STAGE/build.log")"
+  say "built $tag (from $from, in $dir)"
+}
+
 started=$SECONDS
 engine_up
 [ "${KEEP_ENGINE:-0}" = 1 ] || trap engine_down EXIT
 runtime_images
 if [[ " $parts " == *" node "* ]] || [[ " $parts " == *" deno "* ]]; then stage_context; fi
+# The services' images of a runtime differ only in their WORKDIR (the
+# Dockerfiles' SERVICE): the first is built from the context, the others from
+# it with their own WORKDIR, so the context is sent once per runtime.
+first="${SERVICES%% *}"
 for service in $SERVICES; do
   if [[ " $parts " == *" node "* ]]; then
-    build deploy/docker/Dockerfile.node "$STAGE/context" "logistics/$service:$IMAGE_TAG" \
-      --build-arg "NODE_IMAGE=$NODE_IMAGE" --build-arg "SERVICE=$service"
+    if [ "$service" = "$first" ]; then
+      build deploy/docker/Dockerfile.node "$STAGE/context" "logistics/$service:$IMAGE_TAG" \
+        --build-arg "NODE_IMAGE=$NODE_IMAGE" --build-arg "SERVICE=$service"
+    else
+      workdir_image "logistics/$first:$IMAGE_TAG" "/app/dist/services/$service" "logistics/$service:$IMAGE_TAG"
+    fi
   fi
   if [[ " $parts " == *" deno "* ]]; then
-    build deploy/docker/Dockerfile.deno "$STAGE/context" "logistics/$service-deno:$IMAGE_TAG" \
-      --build-arg "DENO_IMAGE=$DENO_IMAGE" --build-arg "SERVICE=$service"
+    if [ "$service" = "$first" ]; then
+      build deploy/docker/Dockerfile.deno "$STAGE/context" "logistics/$service-deno:$IMAGE_TAG" \
+        --build-arg "DENO_IMAGE=$DENO_IMAGE" --build-arg "SERVICE=$service"
+    else
+      workdir_image "logistics/$first-deno:$IMAGE_TAG" "/app/services/$service" "logistics/$service-deno:$IMAGE_TAG"
+    fi
   fi
 done
 if [[ " $parts " == *" dapr "* ]]; then

@@ -25,15 +25,21 @@ need_package() {
   if have apt-get && [ "$(id -u)" = 0 ]; then
     say "installing $* (for $cmd) from the distribution's packages"
     make_cache_dir # for apt.err
-    if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null 2>"$CACHE_DIR/apt.err"; then
-      DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null 2>&1 || true
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null 2>"$CACHE_DIR/apt.err" \
+    if ! apt_get install -y -qq --no-install-recommends "$@" >/dev/null 2>"$CACHE_DIR/apt.err"; then
+      apt_get update -qq >/dev/null 2>&1 || true
+      apt_get install -y -qq --no-install-recommends "$@" >/dev/null 2>"$CACHE_DIR/apt.err" \
         || die "could not install $* ($(tail -1 "$CACHE_DIR/apt.err")); install it and run again"
     fi
   else
     die "$cmd is missing: install the package '$*' (or put $cmd on PATH) and run again"
   fi
   have "$cmd" || die "$cmd still missing after installing $*"
+}
+
+# apt-get, waiting its turn: for the package database's lock, which another
+# apt (ours, in a suite running beside this one, or the system's) may hold.
+apt_get() {
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 "$@"
 }
 
 # need_package for a server's package: Debian's postinst would start a

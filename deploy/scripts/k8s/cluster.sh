@@ -48,9 +48,20 @@ cluster_source_stamp() {
   echo "helm $HELM_VERSION coredns $COREDNS_VERSION kube-router $KUBE_ROUTER_VERSION"
 }
 
+# One build at a time (.ci/run starts one ahead, in the background): a second
+# caller waits for the first and finds the binaries built.
 cluster_build() {
   local stamp; stamp="$(cluster_source_stamp)"
   [ "$(cat "$K8S_BIN/.source" 2>/dev/null)" = "$stamp" ] && return 0
+  mkdir -p "$CACHE_DIR/k8s-cluster-v$K8S_VERSION"
+  (
+    flock 9
+    [ "$(cat "$K8S_BIN/.source" 2>/dev/null)" = "$stamp" ] || cluster_build_now "$stamp"
+  ) 9>"$CACHE_DIR/k8s-cluster-v$K8S_VERSION/build.lock"
+}
+
+cluster_build_now() {
+  local stamp="$1"
   need_go_toolchain
   local started=$SECONDS work="$CACHE_DIR/k8s-cluster-v$K8S_VERSION/module"
   k8s_say "building Kubernetes $K8S_VERSION and etcd from their Go modules (first time: 15-20 minutes on 2 cores)"
