@@ -53,6 +53,22 @@ install_without_starting() {
     need_package "$@" ) || exit 1
 }
 
+# Dapr's ports (sentry's 50001, placement's 50005, the sidecars' gRPC ports
+# 50011-50071) and the test systems' (the same at an offset of 100-650) lie
+# in the range the kernel hands out to outgoing connections (32768-60999 by
+# default): a client socket that happens to hold one makes a server started
+# there fail ("address already in use") for as long as it lives. The test
+# suites, as root, reserve 50000-50999 (net.ipv4.ip_local_reserved_ports,
+# until the next boot): no outgoing connection is given one, and servers
+# still listen on them.
+reserve_test_ports() {
+  local file=/proc/sys/net/ipv4/ip_local_reserved_ports range=50000-50999 current
+  current="$(cat "$file" 2>/dev/null)" || return 0
+  [[ ",$current," != *",$range,"* ]] || return 0
+  { [ -w "$file" ] && printf '%s\n' "${current:+$current,}$range" >"$file"; } 2>/dev/null \
+    || say "note: could not reserve ports $range for the tests ($file); a server may now and then fail to start on one"
+}
+
 # Creates CACHE_DIR; called by whatever writes there directly (the servers'
 # data directories are made with mkdir -p by their run functions).
 make_cache_dir() {

@@ -14,6 +14,7 @@
 # choice failed, after all ran.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT_DIR"
+reserve_test_ports
 export PATH="$DAPR_HOME/bin:$ROOT_DIR/node_modules/.bin:$PATH"
 say() { printf '[faults] %s\n' "$*" >&2; }
 

@@ -7,6 +7,7 @@
 # .dapr/fuzz/.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT_DIR"
+reserve_test_ports
 export PATH="$DAPR_HOME/bin:$ROOT_DIR/node_modules/.bin:$PATH"
 say() { printf '[fuzz] %s\n' "$*" >&2; }
 

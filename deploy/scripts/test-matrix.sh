@@ -17,6 +17,7 @@
 #   MATRIX_PUBSUB="redis kafka" MATRIX_STATE=postgres MATRIX_RUNTIME=deno npm run test:matrix   (a product of some)
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT_DIR"
+reserve_test_ports
 export PATH="$DAPR_HOME/bin:$ROOT_DIR/node_modules/.bin:$PATH"
 say() { printf '[matrix] %s\n' "$*" >&2; }
 

@@ -6,18 +6,23 @@
 # started and stopped by the tests themselves). RUNTIME=deno runs the services under test on Deno.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT_DIR"
+reserve_test_ports
 export PATH="$DAPR_HOME/bin:$ROOT_DIR/node_modules/.bin:$PATH"
 
 step() { printf '\n== %s\n' "$*" >&2; }
 
-step "provision (Node dependencies, Dapr ${DAPR_VERSION}, broker packages)"
-JAEGER_LATER=1 bash deploy/scripts/provision.sh
-# Jaeger, the trace backend the integration tests read (built once from its
-# Go module, minutes with empty caches): built while the steps before those
-# tests run, its output in .dapr/jaeger-install.log.
+# Built from their Go modules once, minutes each with empty caches, beside
+# the steps before their use: Jaeger, the trace backend the integration tests
+# read, and the manifest check's tools and schemas. Their output is in
+# .dapr/jaeger-install.log and .dapr/k8s-tools.log.
 mkdir -p .dapr
 bash deploy/scripts/server.sh jaeger install >.dapr/jaeger-install.log 2>&1 &
 jaeger_install=$!
+bash deploy/scripts/test-k8s-manifests.sh tools >.dapr/k8s-tools.log 2>&1 &
+manifest_tools=$!
+
+step "provision (Node dependencies, Dapr ${DAPR_VERSION}, broker packages)"
+JAEGER_LATER=1 bash deploy/scripts/provision.sh
 
 step "typecheck and build for Node (tsc)"
 rm -rf dist
@@ -48,6 +53,7 @@ mocha --timeout 60000 'dist/tests/readside/**/*.test.js'
 # kustomize build of every overlay × choice, validated against the Kubernetes
 # and Dapr schemas (kubeconform, offline): seconds once its tools are built.
 step "Kubernetes manifests (kustomize, kubeconform)"
+wait "$manifest_tools" || { cat .dapr/k8s-tools.log >&2; exit 1; }
 bash deploy/scripts/test-k8s-manifests.sh
 
 # The apps built from the .ts sources, served by the kit's server on Deno and
