@@ -77,8 +77,15 @@ kc wait --for condition=Established crd --all --timeout 60s >/dev/null
   --set global.ha.enabled=false --set dapr_scheduler.cluster.inMemoryStorage=true \
   --set global.imagePullPolicy=IfNotPresent >"$OUT/dapr-system.yaml"
 kc apply --server-side -f "$OUT/dapr-system.yaml" >/dev/null
-kc -n dapr-system wait --for=condition=Ready pods --all --timeout 180s >/dev/null \
-  || { kc -n dapr-system get pods -o wide >&2; die "Dapr's control plane did not become ready"; }
+# Each workload rolled out: waiting on its pods alone fails when the
+# controllers have made none yet (their creation waits out the injector's
+# webhook, which is one of them: "no matching resources found").
+workloads="$(kc -n dapr-system get deployments,statefulsets -o name)"
+[ -n "$workloads" ] || die "no Deployment or StatefulSet in dapr-system after applying Dapr's chart"
+for workload in $workloads; do
+  kc -n dapr-system rollout status "$workload" --timeout 180s >/dev/null \
+    || { kc -n dapr-system get pods -o wide >&2; die "Dapr's control plane did not become ready ($workload)"; }
+done
 step "Dapr control plane"
 k8s_say "Dapr's control plane is ready: $(kc -n dapr-system get pods --no-headers | awk '{print $1}' | tr '\n' ' ')"
 
