@@ -41,26 +41,8 @@ import (
 // informer only takes objects labelled stale=no: the Configuration created
 // without that label stands for one whose watch event has not arrived yet.
 func TestSentryReadsThroughItsCache(t *testing.T) {
-	assets := os.Getenv("KUBE_ASSETS")
-	if assets == "" {
-		t.Fatal("KUBE_ASSETS: the directory of kube-apiserver, etcd and kubectl (deploy/scripts/test-daprd-components.sh sets it)")
-	}
-	env := &envtest.Environment{
-		BinaryAssetsDirectory: assets,
-		// Dapr's CRDs as its Helm chart installs them.
-		CRDDirectoryPaths:        []string{filepath.Join("..", "..", "..", "charts", "dapr", "crds")},
-		ErrorIfCRDPathMissing:    true,
-		ControlPlaneStartTimeout: 2 * time.Minute,
-	}
-	cfg, err := env.Start()
-	if err != nil {
-		t.Fatalf("starting the API server: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := env.Stop(); err != nil {
-			t.Errorf("stopping the API server: %v", err)
-		}
-	})
+	cfg := startAPIServer(t)
+	var err error
 
 	scheme := runtime.NewScheme()
 	if err := configv1alpha1.AddToScheme(scheme); err != nil {
@@ -186,26 +168,7 @@ func (unsynced) List(ctx context.Context, _ client.ObjectList, _ ...client.ListO
 // does, then had their reviews wait for the limiter past their deadline
 // ("client rate limiter Wait returned an error"). Here every one is answered.
 func TestSentryReviewsManySidecarsTokensAtOnce(t *testing.T) {
-	assets := os.Getenv("KUBE_ASSETS")
-	if assets == "" {
-		t.Fatal("KUBE_ASSETS: the directory of kube-apiserver, etcd and kubectl (deploy/scripts/test-daprd-components.sh sets it)")
-	}
-	env := &envtest.Environment{
-		BinaryAssetsDirectory: assets,
-		// The validator's cache watches Configurations: Dapr's CRDs.
-		CRDDirectoryPaths:        []string{filepath.Join("..", "..", "..", "charts", "dapr", "crds")},
-		ErrorIfCRDPathMissing:    true,
-		ControlPlaneStartTimeout: 2 * time.Minute,
-	}
-	cfg, err := env.Start()
-	if err != nil {
-		t.Fatalf("starting the API server: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := env.Stop(); err != nil {
-			t.Errorf("stopping the API server: %v", err)
-		}
-	})
+	cfg := startAPIServer(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
 	admin, err := kubernetes.NewForConfig(cfg)
@@ -282,4 +245,31 @@ func TestSentryReviewsManySidecarsTokensAtOnce(t *testing.T) {
 		}
 	}
 	t.Logf("%d sidecars at once, each with 3 s: %d refused, all answered within %v", sidecars, failed, time.Since(started).Round(time.Millisecond))
+}
+
+// startAPIServer starts a real API server and etcd (the test cluster's
+// binaries, in $KUBE_ASSETS) with Dapr's CRDs as its Helm chart installs
+// them, stopped when the test ends.
+func startAPIServer(t *testing.T) *rest.Config {
+	t.Helper()
+	assets := os.Getenv("KUBE_ASSETS")
+	if assets == "" {
+		t.Fatal("KUBE_ASSETS: the directory of kube-apiserver, etcd and kubectl (deploy/scripts/test-daprd-components.sh sets it)")
+	}
+	env := &envtest.Environment{
+		BinaryAssetsDirectory:    assets,
+		CRDDirectoryPaths:        []string{filepath.Join("..", "..", "..", "charts", "dapr", "crds")},
+		ErrorIfCRDPathMissing:    true,
+		ControlPlaneStartTimeout: 2 * time.Minute,
+	}
+	cfg, err := env.Start()
+	if err != nil {
+		t.Fatalf("starting the API server: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := env.Stop(); err != nil {
+			t.Errorf("stopping the API server: %v", err)
+		}
+	})
+	return cfg
 }
