@@ -20,9 +20,10 @@ import { system } from "../support/system-hooks.ts";
 const namespace = process.env.K8S_NAMESPACE ?? "logistics";
 const choice = process.env.K8S_CHOICE ?? "dev";
 
-function kubectl(...args: string[]): string {
+/** kubectl in the namespace; `input`, when given, is its standard input. */
+function kubectl(args: string[], input?: string): string {
   const [bin, ...base] = (process.env.K8S_KUBECTL ?? "kubectl").split(" ");
-  return execFileSync(bin!, [...base, "-n", namespace, ...args], { encoding: "utf8", timeout: 60_000 });
+  return execFileSync(bin!, [...base, "-n", namespace, ...args], { input, encoding: "utf8", timeout: 60_000 });
 }
 
 interface Probe {
@@ -46,7 +47,7 @@ interface Pod {
 }
 
 function platformPods(): Pod[] {
-  const pods = (JSON.parse(kubectl("get", "pods", "-l", "app.kubernetes.io/part-of=logistics", "-o", "json")) as { items: Pod[] }).items;
+  const pods = (JSON.parse(kubectl(["get", "pods", "-l", "app.kubernetes.io/part-of=logistics", "-o", "json"])) as { items: Pod[] }).items;
   return pods.filter((pod) => pod.metadata.annotations?.["dapr.io/enabled"] === "true");
 }
 
@@ -60,7 +61,7 @@ function connectFrom(pod: Pod, ip: string, port: number): string {
     `s.on("connect",()=>{console.log("connected");s.destroy()});s.on("timeout",()=>{console.log("timed out");s.destroy()});` +
     `s.on("error",e=>console.log(e.code==="ECONNREFUSED"?"refused":e.code))})`;
   const run = app.image.includes("-deno") ? ["deno", "eval", script] : ["node", "-e", script];
-  return kubectl("exec", pod.metadata.name, "-c", app.name, "--", ...run).trim();
+  return kubectl(["exec", pod.metadata.name, "-c", app.name, "--", ...run]).trim();
 }
 
 describe(`on Kubernetes (${choice})`, function () {
@@ -80,6 +81,26 @@ describe(`on Kubernetes (${choice})`, function () {
         expect(status.restartCount, `${pod.metadata.name}/${status.name} restarts (last: ${JSON.stringify(last)})`).to.equal(0);
       }
     }
+  });
+
+  it("has Dapr's injector asked for every pod of the namespace, failing closed: no pod of it runs without its sidecar", () => {
+    const webhook = (JSON.parse(kubectl(["get", "mutatingwebhookconfiguration", "dapr-sidecar-injector", "-o", "json"])) as {
+      webhooks: Array<{ name: string; failurePolicy: string; namespaceSelector?: { matchLabels?: Record<string, string> } }>;
+    }).webhooks.find((w) => w.name === "sidecar-injector.dapr.io")!;
+    expect(webhook.failurePolicy).to.equal("Fail");
+    const labels = (JSON.parse(kubectl(["get", "namespace", namespace, "-o", "json"])) as { metadata: { labels: Record<string, string> } }).metadata.labels;
+    const selector = Object.entries(webhook.namespaceSelector?.matchLabels ?? {});
+    expect(selector, "the webhook's namespaceSelector").to.have.length.greaterThan(0);
+    for (const [key, value] of selector) expect(labels[key], `namespace label ${key}`).to.equal(value);
+    // A pod that asks for a sidecar, created on the API server as a dry run
+    // (the webhook runs, nothing is kept): it comes back with its daprd.
+    const probe = JSON.stringify({
+      apiVersion: "v1", kind: "Pod",
+      metadata: { name: "injection-probe", annotations: { "dapr.io/enabled": "true", "dapr.io/app-id": "injection-probe" } },
+      spec: { containers: [{ name: "app", image: platformPods()[0]!.spec.containers.find((c) => c.name !== "daprd")!.image }] },
+    });
+    const created = JSON.parse(kubectl(["create", "--dry-run=server", "-o", "json", "-f", "-"], probe)) as Pod;
+    expect(created.spec.containers.map((c) => c.name)).to.deep.equal(["app", "daprd"]);
   });
 
   it("probes each app on /healthz (startup, liveness) and /readyz (readiness), which answer 200 on its port", async () => {

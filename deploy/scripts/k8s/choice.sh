@@ -90,6 +90,16 @@ started=$SECONDS applied_at="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 kc apply -k "$dir" >"$out/apply.txt" || die "kubectl apply -k failed for $choice"
 if ! kc -n "$NAMESPACE" wait --for=condition=Available deployments --all --timeout 300s >"$out/wait.txt" 2>&1; then
   kc -n "$NAMESPACE" get pods -o wide >&2
+  # A pod that asked for a sidecar and runs without one: what the API server
+  # and the injector said about its admission (CI keeps only what is printed).
+  missing="$(kc -n "$NAMESPACE" get pods -o go-template='{{range .items}}{{if index .metadata.annotations "dapr.io/enabled"}}{{$name := .metadata.name}}{{$daprd := false}}{{range .spec.containers}}{{if eq .name "daprd"}}{{$daprd = true}}{{end}}{{end}}{{if not $daprd}}{{$name}} {{end}}{{end}}{{end}}')"
+  if [ -n "$missing" ]; then
+    k8s_say "$choice: pods without their daprd: $missing"
+    grep -i 'webhook' "$K8S_LOGS/kube-apiserver.log" | tail -n 10 | sed 's|^|[k8s]   kube-apiserver: |' >&2
+    kc -n dapr-system logs deployment/dapr-sidecar-injector --since-time "$applied_at" --request-timeout 20s 2>&1 \
+      | grep -v '"level":"info"' | tail -n 10 | sed 's|^|[k8s]   dapr-sidecar-injector: |' >&2
+  fi
+  kc -n "$NAMESPACE" get events --field-selector reason=FailedCreate --request-timeout 20s 2>&1 | tail -n 10 >&2
   die "$choice: not every Deployment became available within 300 s"
 fi
 k8s_say "$choice: every Deployment available $((SECONDS - started))s after apply"
