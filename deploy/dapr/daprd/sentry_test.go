@@ -42,7 +42,6 @@ import (
 // without that label stands for one whose watch event has not arrived yet.
 func TestSentryReadsThroughItsCache(t *testing.T) {
 	cfg := startAPIServer(t)
-	var err error
 
 	scheme := runtime.NewScheme()
 	if err := configv1alpha1.AddToScheme(scheme); err != nil {
